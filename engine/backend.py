@@ -1,0 +1,68 @@
+"""The interface every engine backend implements, and that the TUI, CLI and sessions call.
+
+A backend owns one loaded model configuration. Today there is `LocalBackend` (llama.cpp in a
+worker process); remote backends (llama-server, vLLM) and the TUI tests' fake implement the same
+protocol. Capabilities say what a backend cannot do (a remote server may lack full-vocabulary
+logprobs or LoRA hot-swap) so callers can adapt instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
+
+from .types import (
+    AdapterSpec,
+    Capabilities,
+    ChoiceRequest,
+    ChoiceResult,
+    GenerationRequest,
+    GenerationResult,
+    Message,
+    ModelConfig,
+    ModelInfo,
+    RenderedPrompt,
+    ScoreRequest,
+    ScoreResult,
+    SystemPrompt,
+    TokenStep,
+)
+
+
+class GenerationStream(Protocol):
+    """Iterate for TokenSteps as they are decided; `result` is set once iteration ends."""
+
+    result: GenerationResult | None
+
+    def __iter__(self) -> Iterator[TokenStep]: ...
+
+
+@runtime_checkable
+class Backend(Protocol):
+    capabilities: Capabilities
+    config: ModelConfig
+
+    def start(self) -> ModelInfo:
+        """Load `config` (blocking); safe to call again after the backend died."""
+
+    def load(self, config: ModelConfig) -> ModelInfo:
+        """Replace the loaded model (or its context size / GPU layers)."""
+
+    @property
+    def info(self) -> ModelInfo | None: ...
+
+    def render(self, system: SystemPrompt, messages: tuple[Message, ...]) -> RenderedPrompt: ...
+
+    def generate(self, request: GenerationRequest) -> GenerationStream: ...
+
+    def choose(self, request: ChoiceRequest) -> ChoiceResult: ...
+
+    def score(self, request: ScoreRequest) -> ScoreResult: ...
+
+    def set_adapters(self, adapters: tuple[AdapterSpec, ...]) -> None:
+        """Activate exactly these adapters at these scales, without reloading the model."""
+
+    def cancel(self) -> None:
+        """Ask the running generation to stop before its next token; safe from any thread."""
+
+    def close(self) -> None: ...

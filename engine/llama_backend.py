@@ -1,0 +1,494 @@
+"""The one module that imports llama_cpp: a llama.cpp model, context and sampler, in the worker.
+
+It runs only inside the engine's worker process (engine/worker.py). It uses llama-cpp-python's
+low-level API rather than its `Llama` class so that we control exactly what is decoded and when:
+- only the last position's logits are ever requested (no `logits_all`);
+- the KV cache is reused for the longest common token prefix of consecutive requests;
+- each generated token is drawn by llama.cpp's sampler chain from the same logits row that
+  engine/distribution.py summarises for the user (the raw, pre-sampler distribution).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+
+import llama_cpp
+import numpy as np
+from llama_cpp import _internals
+
+from . import __version__ as ENGINE_VERSION
+from .adapter_check import check_adapter
+from .chat_template import ChatTemplate
+from .distribution import summarise
+from .errors import AdapterError, ContextOverflowError, ModelLoadError, RequestError
+from .fingerprint import file_sha256
+from .types import (
+    AdapterSpec,
+    ChoiceRequest,
+    ChoiceResult,
+    GenerationRequest,
+    GenerationResult,
+    Message,
+    ModelConfig,
+    ModelInfo,
+    OptionScore,
+    Provenance,
+    RenderedPrompt,
+    SamplingSettings,
+    ScoreRequest,
+    ScoreResult,
+    SystemPrompt,
+    TokenAlternative,
+    TokenStep,
+)
+from .utf8 import Utf8Assembler
+
+LLAMA_CPP_PYTHON_VERSION = llama_cpp.__version__
+_ALL_LAYERS = 0x7FFFFFFF
+
+_backend_initialised = False
+
+
+class LogSink:
+    """Receives llama.cpp's log through `llama_log_set` and keeps the recent lines for errors."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+        self.recent: list[str] = []
+        # Keep a reference: llama.cpp holds only the raw function pointer.
+        self._callback = llama_cpp.llama_log_callback(self._on_log)
+        llama_cpp.llama_log_set(self._callback, ctypes.c_void_p(0))
+
+    def _on_log(self, level: int, text: bytes, _user_data: object) -> None:
+        line = text.decode("utf-8", errors="replace")
+        self._write(line)
+        self.recent.append(line)
+        if len(self.recent) > 400:
+            del self.recent[:200]
+
+    def tail(self, lines: int = 12) -> str:
+        joined = "".join(self.recent)
+        return "\n".join(joined.splitlines()[-lines:])
+
+
+class AdapterSlots:
+    """Owns every LoRA adapter's lifetime for one model; the only caller of the adapter API.
+
+    llama.cpp aborts the process on misuse (a null array with n > 0, freeing an active adapter,
+    freeing after the model closed), so: adapters are validated with gguf-py before llama.cpp
+    sees them, initialised once per file and never freed by hand (llama.cpp frees them with the
+    model), and the active set is replaced as a whole with `llama_set_adapters_lora`.
+    """
+
+    def __init__(self, model: _internals.LlamaModel, ctx: _internals.LlamaContext,
+                 model_path: str, log: LogSink, on_change: Callable[[], None]) -> None:
+        self._model = model
+        self._ctx = ctx
+        self._model_path = model_path
+        self._log = log
+        self._on_change = on_change
+        self._loaded: dict[str, object] = {}  # resolved path -> llama_adapter_lora_p
+        self._active: tuple[AdapterSpec, ...] = ()
+
+    def active_specs(self) -> tuple[AdapterSpec, ...]:
+        return self._active
+
+    def _load(self, path: str) -> object:
+        handle = self._loaded.get(path)
+        if handle is None:
+            check_adapter(path, self._model_path)
+            self._log.recent.clear()
+            handle = llama_cpp.llama_adapter_lora_init(self._model.model, path.encode("utf-8"))
+            if not handle:
+                raise AdapterError(
+                    f"llama.cpp refused the adapter {path}: {_reason(self._log, RuntimeError('init returned NULL'))}",
+                    details=self._log.tail(),
+                )
+            self._loaded[path] = handle
+        return handle
+
+    def apply(self, specs: tuple[AdapterSpec, ...]) -> None:
+        import os
+
+        resolved = tuple(AdapterSpec(os.path.realpath(s.path), float(s.scale)) for s in specs)
+        handles = [self._load(s.path) for s in resolved]  # all validated before anything changes
+        if resolved == self._active:
+            return
+        live = [(h, s.scale) for h, s in zip(handles, resolved) if s.scale != 0.0]
+        if live:
+            array = (llama_cpp.llama_adapter_lora_p_ctypes * len(live))(*[h for h, _ in live])
+            scales = (ctypes.c_float * len(live))(*[sc for _, sc in live])
+            rc = llama_cpp.llama_set_adapters_lora(self._ctx.ctx, array, len(live), scales)
+        else:
+            rc = llama_cpp.llama_set_adapters_lora(self._ctx.ctx, None, 0, None)
+        if rc != 0:
+            raise AdapterError(f"llama.cpp could not activate the adapters (code {rc}).",
+                               details=self._log.tail())
+        self._active = resolved
+        self._on_change()
+
+    def close(self) -> None:
+        """Deactivate everything; the model frees the adapters themselves when it closes."""
+        if self._active and self._ctx.ctx is not None:
+            llama_cpp.llama_set_adapters_lora(self._ctx.ctx, None, 0, None)
+        self._active = ()
+        self._loaded.clear()
+
+
+def _ensure_backend() -> None:
+    global _backend_initialised
+    if not _backend_initialised:
+        llama_cpp.llama_backend_init()
+        _backend_initialised = True
+
+
+class LlamaBackend:
+    """Owns one llama.cpp model + context. Not thread-safe: the worker serialises calls."""
+
+    def __init__(self, config: ModelConfig, log: LogSink) -> None:
+        _ensure_backend()
+        self.config = config
+        self._log = log
+        model_params = llama_cpp.llama_model_default_params()
+        model_params.n_gpu_layers = _ALL_LAYERS if config.n_gpu_layers == -1 else config.n_gpu_layers
+        log.recent.clear()
+        try:
+            self.model = _internals.LlamaModel(
+                path_model=config.model_path, params=model_params, verbose=True
+            )
+        except ValueError as exc:
+            raise ModelLoadError(
+                f"llama.cpp could not load {config.model_path}: {_reason(log, exc)}",
+                details=log.tail(),
+            ) from exc
+        ctx_params = llama_cpp.llama_context_default_params()
+        ctx_params.n_ctx = config.n_ctx
+        self.n_batch = min(512, config.n_ctx)
+        ctx_params.n_batch = self.n_batch
+        ctx_params.n_ubatch = self.n_batch
+        threads = config.n_threads or _default_threads()
+        ctx_params.n_threads = threads
+        ctx_params.n_threads_batch = threads
+        try:
+            self.ctx = _internals.LlamaContext(model=self.model, params=ctx_params, verbose=True)
+        except ValueError as exc:
+            self.model.close()
+            raise ModelLoadError(
+                f"llama.cpp could not create a context of {config.n_ctx} tokens: {_reason(log, exc)}",
+                details=log.tail(),
+            ) from exc
+        self.batch = _internals.LlamaBatch(n_tokens=self.n_batch, embd=0, n_seq_max=1, verbose=True)
+        self.n_vocab = self.model.n_vocab()
+        self.n_ctx = self.ctx.n_ctx()
+        self.metadata = self.model.metadata()
+        self.sha256 = file_sha256(config.model_path)
+        self._token_text: dict[int, str] = {}
+        self._cached_tokens: list[int] = []
+        bos = self.model.token_bos()
+        eos = self.model.token_eos()
+        self._bos_text = self._special_text(bos)
+        self.template = ChatTemplate(
+            self.metadata.get("tokenizer.chat_template"), self._bos_text, self._special_text(eos)
+        )
+        self.adapters = AdapterSlots(self.model, self.ctx, config.model_path, log,
+                                     on_change=self._forget_cache)
+        self.adapters.apply(config.adapters)
+
+    # ----- lifecycle -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.adapters.close()
+        self.batch.close()
+        self.ctx.close()
+        self.model.close()
+
+    def info(self) -> ModelInfo:
+        return ModelInfo(
+            path=self.config.model_path,
+            sha256=self.sha256,
+            name=self.metadata.get("general.name", ""),
+            architecture=self.metadata.get("general.architecture", ""),
+            n_vocab=self.n_vocab,
+            n_ctx=self.n_ctx,
+            n_ctx_train=self.model.n_ctx_train(),
+            has_chat_template=self.template.kind == "gguf",
+            size_bytes=self.model.size(),
+        )
+
+    def set_adapters(self, specs: tuple[AdapterSpec, ...]) -> None:
+        self.adapters.apply(specs)
+        self.config = replace(self.config, adapters=self.adapters.active_specs())
+
+    def _forget_cache(self) -> None:
+        """After an adapter change the cached keys/values belong to another model: drop them."""
+        self.ctx.kv_cache_clear()
+        self._cached_tokens = []
+
+    # ----- prompts ---------------------------------------------------------------------------
+
+    def render(self, system: SystemPrompt, messages: tuple[Message, ...]) -> RenderedPrompt:
+        text = self.template.render(system, messages)
+        return RenderedPrompt(text, tuple(self._tokenize_prompt(text)), self.template.kind)
+
+    def _tokenize_prompt(self, text: str) -> list[int]:
+        add_bos = self.model.add_bos_token() and not (self._bos_text and text.startswith(self._bos_text))
+        return self.model.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+
+    def tokenize_text(self, text: str) -> list[int]:
+        return self.model.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+
+    def token_text(self, token: int) -> str:
+        text = self._token_text.get(token)
+        if text is None:
+            text = self._piece(token).decode("utf-8", errors="backslashreplace")
+            self._token_text[token] = text
+        return text
+
+    def _piece(self, token: int) -> bytes:
+        buf = ctypes.create_string_buffer(64)
+        n = llama_cpp.llama_token_to_piece(self.model.vocab, token, buf, 64, 0, True)
+        if n < 0:
+            buf = ctypes.create_string_buffer(-n)
+            n = llama_cpp.llama_token_to_piece(self.model.vocab, token, buf, -n, 0, True)
+        return buf.raw[:n]
+
+    def _special_text(self, token: int) -> str:
+        if token < 0:
+            return ""
+        return self._piece(token).decode("utf-8", errors="replace")
+
+    def _is_end(self, token: int) -> bool:
+        return bool(llama_cpp.llama_vocab_is_eog(self.model.vocab, token))
+
+    def _is_control(self, token: int) -> bool:
+        return bool(llama_cpp.llama_vocab_is_control(self.model.vocab, token))
+
+    # ----- decoding --------------------------------------------------------------------------
+
+    def _check_fits(self, n_tokens: int, what: str) -> None:
+        if n_tokens >= self.n_ctx:
+            raise ContextOverflowError(
+                f"The {what} is {n_tokens} tokens but the context holds {self.n_ctx} "
+                f"(leaving none for the answer). Shorten it or raise --n-ctx "
+                f"(this model was trained on {self.model.n_ctx_train()})."
+            )
+
+    def _evaluate(self, tokens: list[int]) -> np.ndarray:
+        """Make the KV cache hold exactly `tokens`, reusing the common prefix; return last logits."""
+        common = 0
+        limit = min(len(tokens), len(self._cached_tokens))
+        while common < limit and tokens[common] == self._cached_tokens[common]:
+            common += 1
+        if common == len(tokens):
+            common -= 1  # re-decode the last token to get its logits
+        if common < len(self._cached_tokens):
+            if not self.ctx.kv_cache_seq_rm(0, common, -1):
+                self.ctx.kv_cache_clear()
+                common = 0
+        self._cached_tokens = self._cached_tokens[:common]
+        for start in range(common, len(tokens), self.n_batch):
+            chunk = tokens[start:start + self.n_batch]
+            self._decode(chunk, start)
+            self._cached_tokens.extend(chunk)
+        return self._last_logits()
+
+    def _decode(self, chunk: list[int], n_past: int) -> None:
+        self.batch.set_batch(chunk, n_past=n_past, logits_all=False)
+        rc = llama_cpp.llama_decode(self.ctx.ctx, self.batch.batch)
+        if rc != 0:
+            self._cached_tokens = []
+            self.ctx.kv_cache_clear()
+            raise RequestError(f"llama_decode failed (code {rc}); see the log: {self._log.tail(3)}")
+
+    def _append(self, token: int) -> np.ndarray:
+        self._decode([token], len(self._cached_tokens))
+        self._cached_tokens.append(token)
+        return self._last_logits()
+
+    def _last_logits(self) -> np.ndarray:
+        pointer = llama_cpp.llama_get_logits_ith(self.ctx.ctx, -1)
+        return np.ctypeslib.as_array(pointer, shape=(self.n_vocab,))
+
+    def _step(self, i: int, token: int, text: str, logits: np.ndarray, k: int,
+              forced: bool = False) -> TokenStep:
+        s = summarise(logits, token, k)
+        return TokenStep(
+            i=i,
+            id=token,
+            text=text,
+            piece=self._piece(token),
+            logprob=s.logprob,
+            entropy=s.entropy,
+            rank=s.rank,
+            top=tuple(TokenAlternative(t, self.token_text(t), lp)
+                      for t, lp in zip(s.top_ids, s.top_logprobs)),
+            forced=forced,
+        )
+
+    def _sampler(self, sampling: SamplingSettings, seed: int) -> _internals.LlamaSampler:
+        chain = _internals.LlamaSampler()
+        if sampling.repeat_penalty != 1.0:
+            chain.add_penalties(self.n_vocab, sampling.repeat_last_n, sampling.repeat_penalty, 0.0, 0.0)
+        if sampling.greedy:
+            chain.add_greedy()
+            return chain
+        if sampling.top_k > 0:
+            chain.add_top_k(sampling.top_k)
+        if sampling.top_p < 1.0:
+            chain.add_top_p(sampling.top_p, 1)
+        if sampling.min_p > 0.0:
+            chain.add_min_p(sampling.min_p, 1)
+        chain.add_temp(sampling.temperature)
+        chain.add_dist(seed)
+        return chain
+
+    def _provenance(self, system: SystemPrompt, prompt: RenderedPrompt,
+                    sampling: SamplingSettings) -> Provenance:
+        return Provenance(
+            model_path=self.config.model_path,
+            model_sha256=self.sha256,
+            adapters=self.adapters.active_specs(),
+            system=system,
+            rendered_prompt=prompt.text,
+            prompt_token_ids=prompt.token_ids,
+            template_source=prompt.template_source,
+            sampling=sampling,
+            n_ctx=self.n_ctx,
+            llama_cpp_python_version=LLAMA_CPP_PYTHON_VERSION,
+            engine_version=ENGINE_VERSION,
+        )
+
+    def generate(self, request: GenerationRequest, cancelled: Callable[[], bool]
+                 ) -> Iterator[TokenStep | GenerationResult]:
+        """Yield each TokenStep as it is decided, then the GenerationResult."""
+        if request.max_tokens < 0:
+            raise RequestError("max_tokens must be >= 0")
+        seed = request.sampling.seed if request.sampling.seed is not None else secrets.randbits(31)
+        sampling = replace(request.sampling, seed=seed)
+        prompt = self.render(request.system, request.messages)
+        tokens = list(prompt.token_ids) + list(request.continue_from)
+        self._check_fits(len(tokens), "prompt")
+        chain = self._sampler(sampling, seed)
+        try:
+            for token in tokens[-sampling.repeat_last_n:] if sampling.repeat_penalty != 1.0 else ():
+                chain.accept(token)
+            started = time.perf_counter()
+            logits = self._evaluate(tokens)
+            prompt_done = time.perf_counter()
+            text_parts: list[str] = []
+            steps: list[TokenStep] = []
+            assembler = Utf8Assembler()
+            finish = "length"
+            for i in range(request.max_tokens):
+                if cancelled():
+                    finish = "cancelled"
+                    break
+                token = chain.sample(self.ctx, -1)
+                ended = self._is_end(token)
+                piece_text = "" if ended or self._is_control(token) else assembler.feed(self._piece(token))
+                step = self._step(i, token, piece_text, logits, request.top_k_probs)
+                steps.append(step)
+                text_parts.append(piece_text)
+                yield step
+                if ended:
+                    finish = "stop"
+                    break
+                if len(self._cached_tokens) + 1 >= self.n_ctx:
+                    finish = "context"
+                    break
+                logits = self._append(token)
+            tail = assembler.flush()
+            if tail:
+                text_parts.append(tail)
+            finished = time.perf_counter()
+        finally:
+            chain.close()
+        gen_s = finished - prompt_done
+        yield GenerationResult(
+            steps=tuple(steps),
+            text="".join(text_parts),
+            finish_reason=finish,
+            provenance=self._provenance(request.system, prompt, sampling),
+            tokens_per_s=(len(steps) / gen_s) if gen_s > 0 else 0.0,
+            prompt_eval_s=prompt_done - started,
+            generate_s=gen_s,
+        )
+
+    def _teacher_force(self, prefix: list[int], forced: list[int], k: int) -> list[TokenStep]:
+        self._check_fits(len(prefix) + len(forced), "prompt plus continuation")
+        if not prefix:
+            raise RequestError("Cannot score from an empty prompt: there is no first distribution.")
+        logits = self._evaluate(prefix)
+        assembler = Utf8Assembler()
+        steps = []
+        for i, token in enumerate(forced):
+            if not 0 <= token < self.n_vocab:
+                raise RequestError(f"Token id {token} is outside this model's vocabulary ({self.n_vocab}).")
+            text = "" if self._is_control(token) else assembler.feed(self._piece(token))
+            steps.append(self._step(i, token, text, logits, k, forced=True))
+            if i + 1 < len(forced):
+                logits = self._append(token)
+        return steps
+
+    def score(self, request: ScoreRequest) -> ScoreResult:
+        if request.raw_prompt is not None:
+            text = request.raw_prompt
+            prompt = RenderedPrompt(text, tuple(self._tokenize_prompt(text)), "raw")
+        else:
+            prompt = self.render(request.system, request.messages)
+        forced = list(request.continuation_ids) or self.tokenize_text(request.continuation)
+        if not forced:
+            raise RequestError("The continuation to score is empty.")
+        steps = self._teacher_force(list(prompt.token_ids), forced, request.top_k_probs)
+        return ScoreResult(
+            steps=tuple(steps),
+            total_logprob=math.fsum(s.logprob for s in steps),
+            provenance=self._provenance(request.system, prompt, SamplingSettings(temperature=0.0, seed=0)),
+        )
+
+    def choose(self, request: ChoiceRequest) -> ChoiceResult:
+        if len(request.options) < 1:
+            raise RequestError("Give at least one option to choose from.")
+        prompt = self.render(request.system, request.messages)
+        scored = []
+        for option in request.options:
+            ids = self.tokenize_text(option)
+            if not ids:
+                raise RequestError(f"Option {option!r} has no tokens.")
+            steps = self._teacher_force(list(prompt.token_ids), ids, 0)
+            logprobs = tuple(s.logprob for s in steps)
+            scored.append((option, tuple(ids), logprobs, math.fsum(logprobs)))
+        peak = max(lp for *_, lp in scored)
+        weights = [math.exp(lp - peak) for *_, lp in scored]
+        total = sum(weights)
+        options = tuple(
+            OptionScore(text=o, token_ids=ids, token_logprobs=lps, logprob=lp, prob=w / total)
+            for (o, ids, lps, lp), w in zip(scored, weights)
+        )
+        return ChoiceResult(
+            options=options,
+            mass=math.fsum(math.exp(lp) for *_, lp in scored),
+            provenance=self._provenance(request.system, prompt, SamplingSettings(temperature=0.0, seed=0)),
+        )
+
+    def logits_for(self, tokens: list[int]) -> list[float]:
+        """The raw last-position logits after `tokens` (for tests and adapter checks)."""
+        self._check_fits(len(tokens), "prompt")
+        return self._evaluate(tokens).astype(float).tolist()
+
+
+def _reason(log: LogSink, exc: Exception) -> str:
+    errors = [line.strip() for line in "".join(log.recent).splitlines()
+              if "error" in line.lower() or "failed" in line.lower() or "invalid" in line.lower()]
+    return errors[-1] if errors else str(exc)
+
+
+def _default_threads() -> int:
+    import os
+
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))

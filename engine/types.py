@@ -1,0 +1,255 @@
+"""The engine's public vocabulary: small frozen dataclasses that cross the process boundary.
+
+Everything the TUI, the CLI, sessions and future remote backends exchange with the engine is one
+of these types. They hold plain Python values only (no numpy, no ctypes), so they pickle cheaply
+through the worker pipe and serialise to JSON with `dataclasses.asdict`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SystemMode(str, enum.Enum):
+    """How the system message is formed; the three modes behave differently on real models."""
+
+    NONE = "none"  # no system message at all: the chat template may inject its own default
+    EMPTY = "empty"  # a system message whose content is ""
+    CUSTOM = "custom"  # a system message with the user's text
+
+
+@dataclass(frozen=True)
+class SystemPrompt:
+    mode: SystemMode = SystemMode.NONE
+    text: str = ""
+
+    @classmethod
+    def none(cls) -> SystemPrompt:
+        return cls(SystemMode.NONE)
+
+    @classmethod
+    def empty(cls) -> SystemPrompt:
+        return cls(SystemMode.EMPTY)
+
+    @classmethod
+    def custom(cls, text: str) -> SystemPrompt:
+        return cls(SystemMode.CUSTOM, text)
+
+    def describe(self) -> str:
+        if self.mode is SystemMode.CUSTOM:
+            return f"custom: {self.text!r}"
+        return self.mode.value
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str  # "user" | "assistant" | "system"
+    content: str
+
+
+@dataclass(frozen=True)
+class AdapterSpec:
+    """A GGUF LoRA adapter and the scale it runs at (0 = loaded but off; negative is allowed)."""
+
+    path: str
+    scale: float = 1.0
+
+    @classmethod
+    def parse(cls, text: str) -> AdapterSpec:
+        """Parse `FILE[:SCALE]` as given on the command line."""
+        path, sep, scale = text.rpartition(":")
+        if sep and path:
+            try:
+                return cls(path, float(scale))
+            except ValueError:
+                pass
+        return cls(text, 1.0)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """What the worker loads: changing any field except `adapters` reloads the model."""
+
+    model_path: str
+    n_ctx: int = 4096
+    n_gpu_layers: int = 0  # -1 offloads every layer
+    n_threads: int | None = None
+    adapters: tuple[AdapterSpec, ...] = ()
+
+    def with_path(self, path: str | Path) -> ModelConfig:
+        return ModelConfig(str(path), self.n_ctx, self.n_gpu_layers, self.n_threads, self.adapters)
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """Sampler chain settings. temperature 0 means greedy; seed None means "pick one and record it"."""
+
+    temperature: float = 0.8
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.0
+    repeat_last_n: int = 64
+    seed: int | None = None
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature <= 0
+
+
+@dataclass(frozen=True)
+class TokenAlternative:
+    id: int
+    text: str
+    logprob: float
+
+    @property
+    def prob(self) -> float:
+        return math.exp(self.logprob)
+
+
+@dataclass(frozen=True)
+class TokenStep:
+    """One position of an answer: the chosen token and the raw next-token distribution it came from.
+
+    `logprob`, `entropy`, `rank` and `top` describe the model's raw distribution (log-softmax of the
+    logits over the whole vocabulary, before temperature, top-k/top-p/min-p or penalties). The
+    sampler chain then draws from those same logits. `text` is the UTF-8 text this step completes
+    (empty when the token ends mid-character); `piece` holds the token's raw bytes.
+    """
+
+    i: int
+    id: int
+    text: str
+    piece: bytes
+    logprob: float
+    entropy: float
+    rank: int  # 0 = the most likely token
+    top: tuple[TokenAlternative, ...]
+    forced: bool = False  # teacher-forced rather than sampled
+
+    @property
+    def prob(self) -> float:
+        return math.exp(self.logprob)
+
+    @property
+    def top1_prob(self) -> float:
+        return self.top[0].prob if self.top else self.prob
+
+    @property
+    def effective_vocab(self) -> float:
+        return math.exp(self.entropy)
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    text: str  # exactly what the model sees, special tokens included
+    token_ids: tuple[int, ...]
+    template_source: str  # "gguf" (the model's own template) or "fallback"
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    messages: tuple[Message, ...]
+    system: SystemPrompt = SystemPrompt()
+    sampling: SamplingSettings = SamplingSettings()
+    max_tokens: int = 256
+    top_k_probs: int = 10
+    continue_from: tuple[int, ...] = ()  # assistant tokens forced before sampling (branching)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    path: str
+    sha256: str
+    name: str
+    architecture: str
+    n_vocab: int
+    n_ctx: int
+    n_ctx_train: int
+    has_chat_template: bool
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Everything needed to reproduce a generation or a score."""
+
+    model_path: str
+    model_sha256: str
+    adapters: tuple[AdapterSpec, ...]
+    system: SystemPrompt
+    rendered_prompt: str
+    prompt_token_ids: tuple[int, ...]
+    template_source: str
+    sampling: SamplingSettings  # seed always filled in
+    n_ctx: int
+    llama_cpp_python_version: str
+    engine_version: str
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    steps: tuple[TokenStep, ...]
+    text: str
+    finish_reason: str  # "stop" | "length" | "context" | "cancelled"
+    provenance: Provenance
+    tokens_per_s: float
+    prompt_eval_s: float
+    generate_s: float
+
+
+@dataclass(frozen=True)
+class ChoiceRequest:
+    messages: tuple[Message, ...]
+    options: tuple[str, ...]
+    system: SystemPrompt = SystemPrompt()
+
+
+@dataclass(frozen=True)
+class OptionScore:
+    text: str
+    token_ids: tuple[int, ...]
+    token_logprobs: tuple[float, ...]
+    logprob: float  # total log-likelihood of the option's tokens
+    prob: float  # exp(logprob) normalised over the options offered
+
+    @property
+    def raw_prob(self) -> float:
+        return math.exp(self.logprob)
+
+
+@dataclass(frozen=True)
+class ChoiceResult:
+    options: tuple[OptionScore, ...]  # in the order they were asked
+    mass: float  # sum of exp(logprob): how much of the model's probability the options cover
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class ScoreRequest:
+    messages: tuple[Message, ...]
+    continuation: str
+    system: SystemPrompt = SystemPrompt()
+    top_k_probs: int = 10
+    raw_prompt: str | None = None  # score after this exact text instead of a chat-rendered prompt
+    continuation_ids: tuple[int, ...] = ()  # exact tokens to score (re-scoring saved answers)
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    steps: tuple[TokenStep, ...]  # forced=True; logprob is that of the given token
+    total_logprob: float
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do, so the UI can grey out what a remote engine lacks."""
+
+    full_vocab_logprobs: bool = True
+    lora_hot_swap: bool = True
+    cancel: bool = True
