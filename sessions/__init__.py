@@ -1,0 +1,41 @@
+"""Sessions: every turn with a model journaled durably, replayable without a model.
+
+Public API (import from here):
+
+    store = SessionStore()                      # data_dir()/sessions
+    session = store.open_or_create("my-exp")    # by name, id, path or id prefix
+    record_generation(session, request, result) # on disk (fsynced) when it returns
+    session.turns[i]                            # Turn: request, result (with provenance, steps)
+    session.problems                            # torn / damaged records skipped while reading
+
+This package never imports textual; `sessions.rerun` imports the engine only to run requests.
+"""
+
+from .errors import (
+    NewerFormatError,
+    NotASessionError,
+    RerunError,
+    SessionError,
+    SessionExistsError,
+    SessionNotFoundError,
+)
+from .format import FORMAT_NAME, FORMAT_VERSION
+from .journal import Session
+from .model import (
+    AdapterRecord,
+    Problem,
+    SessionHeader,
+    SessionOrigin,
+    Turn,
+    TurnKind,
+    TurnOrigin,
+)
+from .record import make_turn, record_choice, record_generation, record_score, record_turn
+from .store import SessionInfo, SessionStore
+
+__all__ = [
+    "FORMAT_NAME", "FORMAT_VERSION", "AdapterRecord", "NewerFormatError", "NotASessionError",
+    "Problem", "RerunError", "Session", "SessionError", "SessionExistsError", "SessionHeader",
+    "SessionInfo", "SessionNotFoundError", "SessionOrigin", "SessionStore", "Turn", "TurnKind",
+    "TurnOrigin", "make_turn", "record_choice", "record_generation", "record_score", "record_turn",
+]

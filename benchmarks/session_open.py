@@ -1,0 +1,61 @@
+"""Benchmark: open a 1,000-turn session (200 tokens a turn, top-10 each) into the session model.
+
+Prints JSON {"turns", "open_s", ...}. `open_s` is Session.open: reading the file, checking every
+record (JSON head parsed, token steps CRC-checked) and building the turn index, which is what the
+session browser does before it can show anything. `first_turn_s` adds decoding one turn's token
+steps (what a replay screen needs for the turn on screen). The TUI screen part comes with #4.
+
+    python benchmarks/session_open.py [--turns N] [--tokens N] [--top-k N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=1000)
+    parser.add_argument("--tokens", type=int, default=200)
+    parser.add_argument("--top-k", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="logitscope-bench-") as tmp:
+        os.environ["LOGITSCOPE_DATA_DIR"] = tmp
+        from sessions import synthetic
+        from sessions.format import header_line, turn_line
+        from sessions.journal import Session
+        from sessions.record import make_turn
+
+        rng = random.Random(0)
+        path = Path(tmp) / "bench.jsonl"
+        session = Session.create(path, "bench")
+        # A handful of distinct turns, re-identified: generating 200k random steps would dominate.
+        templates = [synthetic.generation(rng, args.tokens, args.top_k) for _ in range(8)]
+        with open(path, "ab") as handle:
+            for n in range(args.turns):
+                request, result = templates[n % len(templates)]
+                turn = make_turn(request, result)
+                handle.write(turn_line(replace(turn, id=f"t{n:05d}")))
+        del session, header_line
+        size = path.stat().st_size
+        started = time.perf_counter()
+        opened = Session.open(path)
+        open_s = time.perf_counter() - started
+        first = opened.turns[0]
+        first_turn_s = time.perf_counter() - started
+        assert len(opened.turns) == args.turns and not opened.problems, opened.problems
+        assert len(first.steps) == args.tokens
+        print(json.dumps({"turns": len(opened.turns), "open_s": round(open_s, 4),
+                          "first_turn_s": round(first_turn_s, 4), "file_mb": round(size / 1e6, 1),
+                          "tokens_per_turn": args.tokens, "top_k": args.top_k}))
+
+
+if __name__ == "__main__":
+    main()

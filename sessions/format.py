@@ -1,0 +1,161 @@
+"""The journal's on-disk format, version 1: JSON Lines, one self-checking record per line.
+
+Why here and not in the Session class: reading and writing records is pure (bytes in, records
+out) and has to stay compatible across releases, so it lives apart from file handling and is
+tested on its own. The layout is documented in docs/session-format.md.
+
+A turn line is one JSON object whose last key is "steps" (the token steps, the bulk of the data);
+the object also holds "steps_crc32", the CRC-32 of the exact bytes of that array. Opening a session
+parses everything before "steps" and checks the CRC of the rest, which is an order of magnitude
+cheaper than parsing every float, and still catches any damaged byte; the steps are parsed when a
+turn is first looked at.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from .codec import decode, decode_steps, encode, encode_steps
+from .errors import NewerFormatError, NotASessionError
+from .model import REQUEST_TYPES, AdapterRecord, SessionHeader, Turn, TurnKind, TurnOrigin
+
+FORMAT_NAME = "logitscope-session"
+FORMAT_VERSION = 1
+_STEPS_KEY = b',"steps":'
+_TURN_PREFIX = b'{"type":"turn"'
+
+
+def _dumps(data: Any, ascii_only: bool) -> str:
+    return json.dumps(data, ensure_ascii=ascii_only, separators=(",", ":"), allow_nan=False)
+
+
+def _to_bytes(build: Any) -> bytes:
+    try:
+        return build(False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate in some text: escape everything instead
+        return build(True).encode("utf-8")
+
+
+def header_line(header: SessionHeader) -> bytes:
+    record = {"type": "header", "format": FORMAT_NAME, **encode(header)}
+    return _to_bytes(lambda ascii_only: _dumps(record, ascii_only)) + b"\n"
+
+
+def turn_line(turn: Turn) -> bytes:
+    """One complete line (newline included) for `turn`."""
+    result = turn.result
+    result_data = {f.name: encode(getattr(result, f.name))
+                   for f in dataclasses.fields(result) if f.name != "steps"}
+    meta = {
+        "type": "turn",
+        "id": turn.id,
+        "kind": turn.kind.value,
+        "created": turn.created,
+        "parent": turn.parent,
+        "branch_position": turn.branch_position,
+        "origin": encode(turn.origin),
+        "note": turn.note,
+        "adapters": encode(turn.adapters),
+        "request": encode(turn.request),
+        "result": result_data,
+    }
+    steps = encode_steps(turn.steps)
+
+    def build(ascii_only: bool) -> str:
+        steps_text = _dumps(steps, ascii_only)
+        meta["steps_crc32"] = zlib.crc32(steps_text.encode("utf-8"))
+        return _dumps(meta, ascii_only)[:-1] + _STEPS_KEY.decode() + steps_text + "}"
+
+    return _to_bytes(build) + b"\n"
+
+
+# ----- reading ---------------------------------------------------------------------------------
+
+@dataclass
+class TurnEntry:
+    """A turn line that passed its checks; decoded into a Turn only when first asked for."""
+
+    line: int
+    meta: dict[str, Any]
+    steps_raw: bytes | memoryview
+
+    def decode(self) -> Turn:
+        return turn_from_meta(self.meta, json.loads(bytes(self.steps_raw)))
+
+
+def parse_header(line: bytes, where: str) -> SessionHeader:
+    """Check the first line of a file and return its header, or refuse the file clearly."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        record = None
+    if not isinstance(record, dict) or record.get("format") != FORMAT_NAME:
+        raise NotASessionError(
+            f"{where} is not a logitscope session: its first line is not a session header "
+            f"(expected a JSON object with \"format\": \"{FORMAT_NAME}\")."
+        )
+    version = record.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise NotASessionError(f"{where} has a session header without a valid format version.")
+    if version > FORMAT_VERSION:
+        raise NewerFormatError(
+            f"{where} uses session format version {version}, but this logitscope reads up to "
+            f"version {FORMAT_VERSION}. Upgrade logitscope to open it."
+        )
+    try:
+        return decode(SessionHeader, {k: v for k, v in record.items() if k not in ("type", "format")})
+    except (ValueError, TypeError) as exc:
+        raise NotASessionError(f"{where} has a malformed session header: {exc}") from exc
+
+
+def parse_turn(line: bytes | memoryview, number: int) -> TurnEntry:
+    """Check one turn line (its JSON head and the CRC of its steps); raise ValueError if damaged."""
+    raw = bytes(line[: len(_TURN_PREFIX)])
+    if raw != _TURN_PREFIX:
+        record = json.loads(bytes(line))  # ValueError if it is not JSON at all
+        kind = record.get("type") if isinstance(record, dict) else None
+        raise ValueError(f"unknown record type {kind!r}")
+    data = line if isinstance(line, bytes) else bytes(line)
+    split = data.rfind(_STEPS_KEY)
+    if split < 0 or not data.endswith(b"}"):
+        raise ValueError("turn record without its token steps (cut short?)")
+    meta = json.loads(data[:split] + b"}")
+    steps_raw = memoryview(data)[split + len(_STEPS_KEY): -1]
+    if meta.get("steps_crc32") != zlib.crc32(steps_raw):
+        raise ValueError("checksum mismatch in the token steps (damaged record)")
+    for key in ("id", "kind", "request", "result"):
+        if key not in meta:
+            raise ValueError(f"turn record lacks {key!r}")
+    return TurnEntry(number, meta, steps_raw)
+
+
+def turn_from_meta(meta: dict[str, Any], steps: list[Any]) -> Turn:
+    """Build a Turn from a parsed head and its parsed steps (ValueError/KeyError if malformed)."""
+    kind = TurnKind(meta["kind"])
+    request_type, result_type = REQUEST_TYPES[kind]
+    names = {f.name for f in dataclasses.fields(result_type)}
+    result_data = {k: v for k, v in meta["result"].items() if k in names}
+    if "steps" in names:
+        result_data["steps"] = steps
+    return Turn(
+        id=meta["id"],
+        kind=kind,
+        created=meta.get("created", ""),
+        request=decode(request_type, meta["request"]),
+        result=decode(result_type, result_data),
+        adapters=decode(tuple[AdapterRecord, ...], meta.get("adapters", [])),
+        parent=meta.get("parent"),
+        branch_position=meta.get("branch_position"),
+        origin=decode(TurnOrigin | None, meta.get("origin")),
+        note=meta.get("note", ""),
+    )
+
+
+__all__ = [
+    "FORMAT_NAME", "FORMAT_VERSION", "TurnEntry", "header_line", "parse_header", "parse_turn",
+    "turn_from_meta", "turn_line",
+]

@@ -1,0 +1,240 @@
+"""One session file: reading it back after anything (crash, damage) and appending turns durably.
+
+A turn is on disk before `append_turn` returns: the record is written with one `write` on an
+`O_APPEND` descriptor, then `fsync`ed, under an exclusive `flock` so the TUI and a shell loop
+can append to the same session. Reading never trusts the file: a torn last record (a crash in
+the middle of a write) and damaged lines are reported as `Problem`s and skipped, and the records
+around them still load. Opening needs no model.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, overload
+
+from .errors import NotASessionError, SessionError
+from .format import FORMAT_VERSION, TurnEntry, header_line, parse_header, parse_turn, turn_line
+from .model import Problem, SessionHeader, SessionOrigin, Turn
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: appends are still single O_APPEND writes
+    fcntl = None  # type: ignore[assignment]
+
+_HEADER_PEEK = 1 << 16
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_turn_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+class TurnList(Sequence[Turn]):
+    """The session's turns in file order; each is decoded from its line on first access."""
+
+    def __init__(self, entries: list[TurnEntry]) -> None:
+        self._entries = entries
+        self._cache: dict[int, Turn] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @overload
+    def __getitem__(self, index: int) -> Turn: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Turn]: ...
+
+    def __getitem__(self, index: int | slice) -> Turn | list[Turn]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self._entries)
+        turn = self._cache.get(index)
+        if turn is None:
+            turn = self._entries[index].decode()
+            self._cache[index] = turn
+        return turn
+
+    def _add(self, entry: TurnEntry, turn: Turn) -> None:
+        self._cache[len(self._entries)] = turn
+        self._entries.append(entry)
+
+
+class Session:
+    """An open session file. Use `Session.open(path)` or a SessionStore; append with `append_turn`."""
+
+    def __init__(self, path: Path, header: SessionHeader, entries: list[TurnEntry],
+                 problems: list[Problem]) -> None:
+        self.path = path
+        self.header = header
+        self.problems = problems
+        self._entries = entries
+        self.turns = TurnList(entries)
+
+    # ----- identity -------------------------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        return self.header.id
+
+    @property
+    def name(self) -> str:
+        return self.header.name
+
+    def entry_meta(self, index: int) -> dict[str, Any]:
+        """The parsed head of turn `index` (everything but its token steps), without decoding it."""
+        return self._entries[index].meta
+
+    def turn(self, ref: str) -> Turn:
+        """A turn by id, id prefix, or 1-based position ("3")."""
+        if ref.isdigit() and 1 <= int(ref) <= len(self.turns):
+            return self.turns[int(ref) - 1]
+        matches = [i for i, e in enumerate(self._entries) if str(e.meta.get("id", "")).startswith(ref)]
+        if len(matches) != 1:
+            raise SessionError(
+                f"Session {self.id!r} has {'no' if not matches else 'several'} turns matching {ref!r}."
+            )
+        return self.turns[matches[0]]
+
+    # ----- creating and opening -------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, name: str, origin: SessionOrigin | None = None) -> Session:
+        header = SessionHeader(id=path.stem, name=name, created=utc_now(), version=FORMAT_VERSION,
+                               origin=origin)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(fd, header_line(header))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _fsync_dir(path.parent)
+        return cls(path, header, [], [])
+
+    @classmethod
+    def open(cls, path: str | Path) -> Session:
+        path = Path(path)
+        where = str(path)
+        try:
+            with open(path, "rb") as handle:
+                first = handle.readline(_HEADER_PEEK)
+                if not first.endswith(b"\n"):
+                    raise NotASessionError(
+                        f"{where} is not a logitscope session (no complete header line)."
+                    )
+                header = parse_header(first, where)
+                body = handle.read()
+        except FileNotFoundError:
+            raise SessionError(f"{where} does not exist.", title="No such session") from None
+        except IsADirectoryError:
+            raise NotASessionError(f"{where} is a directory, not a session file.") from None
+        entries, problems = scan(body, first_line=2)
+        return cls(path, header, entries, problems)
+
+    # ----- appending ------------------------------------------------------------------------------
+
+    def append_turn(self, turn: Turn) -> Turn:
+        """Write `turn` durably (write, flush, fsync) and add it to `turns`; returns it."""
+        data = turn_line(turn)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            _seal_torn_tail(fd)
+            view = memoryview(data)
+            while view:  # os.write may write less than asked (signals, full disks)
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)  # closing releases the lock
+        line = (self._entries[-1].line + 1) if self._entries else 2
+        entry = parse_turn(data[:-1], line)
+        self.turns._add(entry, turn)
+        return turn
+
+    def __repr__(self) -> str:
+        return f"Session({self.id!r}, {len(self.turns)} turns, {str(self.path)!r})"
+
+
+def scan(body: bytes, first_line: int) -> tuple[list[TurnEntry], list[Problem]]:
+    """Check every record of `body` (the file after its header); collect the good, report the bad."""
+    entries: list[TurnEntry] = []
+    problems: list[Problem] = []
+    start = 0
+    number = first_line
+    size = len(body)
+    while start < size:
+        end = body.find(b"\n", start)
+        complete = end >= 0
+        if not complete:
+            end = size
+        if end > start:
+            try:
+                entries.append(parse_turn(body[start:end], number))
+            except (ValueError, KeyError, TypeError) as exc:
+                if complete:
+                    problems.append(Problem(number, f"damaged record skipped: {exc}"))
+                else:
+                    problems.append(Problem(
+                        number, "the last record was cut short (the program was probably killed "
+                        "while writing it) and was skipped; every record before it is intact",
+                        torn=True))
+        start = end + 1
+        number += 1
+    return entries, problems
+
+
+def _seal_torn_tail(fd: int) -> None:
+    """Before appending after a crash: drop a cut-short last record so the new one starts a line."""
+    size = os.lseek(fd, 0, os.SEEK_END)
+    if size == 0:
+        return
+    os.lseek(fd, size - 1, os.SEEK_SET)
+    if os.read(fd, 1) == b"\n":
+        return
+    # Find the start of the unfinished last line and check whether it is a complete record.
+    block = min(size, 1 << 20)
+    pos = size
+    tail = b""
+    while pos > 0:
+        step = min(block, pos)
+        pos -= step
+        os.lseek(fd, pos, os.SEEK_SET)
+        tail = os.read(fd, step) + tail
+        cut = tail.rfind(b"\n")
+        if cut >= 0:
+            line_start = pos + cut + 1
+            fragment = tail[cut + 1:]
+            break
+    else:
+        line_start, fragment = 0, tail
+    if line_start == 0:
+        raise SessionError("The session file's header is damaged; it cannot be appended to.")
+    try:
+        parse_turn(fragment, 0)
+    except (ValueError, KeyError, TypeError):
+        os.ftruncate(fd, line_start)  # unreadable anyway; it was reported as torn when read
+        return
+    os.write(fd, b"\n")  # complete but for its newline: keep it
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
