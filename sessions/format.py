@@ -4,11 +4,11 @@ Why here and not in the Session class: reading and writing records is pure (byte
 out) and has to stay compatible across releases, so it lives apart from file handling and is
 tested on its own. The layout is documented in docs/session-format.md.
 
-A turn line is one JSON object whose last key is "steps" (the token steps, the bulk of the data);
-the object also holds "steps_crc32", the CRC-32 of the exact bytes of that array. Opening a session
-parses everything before "steps" and checks the CRC of the rest, which is an order of magnitude
-cheaper than parsing every float, and still catches any damaged byte; the steps are parsed when a
-turn is first looked at.
+A turn line is one JSON object whose last two keys are "crc32" and "steps" (the token steps, the
+bulk of the data). "crc32" is the CRC-32 of the line's bytes before `,"crc32":` followed by the
+bytes of the "steps" array, so it covers the whole record. Opening a session parses everything
+before "steps" and checks the CRC, an order of magnitude cheaper than parsing every float, and
+still catches any damaged byte; the steps are parsed when a turn is first looked at.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .model import REQUEST_TYPES, AdapterRecord, SessionHeader, Turn, TurnKind, 
 FORMAT_NAME = "logitscope-session"
 FORMAT_VERSION = 1
 _STEPS_KEY = b',"steps":'
+_CRC_KEY = b',"crc32":'
 _TURN_PREFIX = b'{"type":"turn"'
 
 
@@ -66,9 +67,10 @@ def turn_line(turn: Turn) -> bytes:
     steps = encode_steps(turn.steps)
 
     def build(ascii_only: bool) -> str:
+        head = _dumps(meta, ascii_only)[:-1]
         steps_text = _dumps(steps, ascii_only)
-        meta["steps_crc32"] = zlib.crc32(steps_text.encode("utf-8"))
-        return _dumps(meta, ascii_only)[:-1] + _STEPS_KEY.decode() + steps_text + "}"
+        crc = zlib.crc32(steps_text.encode("utf-8"), zlib.crc32(head.encode("utf-8")))
+        return f"{head}{_CRC_KEY.decode()}{crc}{_STEPS_KEY.decode()}{steps_text}}}"
 
     return _to_bytes(build) + b"\n"
 
@@ -121,12 +123,17 @@ def parse_turn(line: bytes | memoryview, number: int) -> TurnEntry:
         raise ValueError(f"unknown record type {kind!r}")
     data = line if isinstance(line, bytes) else bytes(line)
     split = data.rfind(_STEPS_KEY)
-    if split < 0 or not data.endswith(b"}"):
-        raise ValueError("turn record without its token steps (cut short?)")
-    meta = json.loads(data[:split] + b"}")
+    crc_at = data.rfind(_CRC_KEY, 0, max(split, 0))
+    if split < 0 or crc_at < 0 or not data.endswith(b"}"):
+        raise ValueError("turn record without its checksum and token steps (cut short?)")
     steps_raw = memoryview(data)[split + len(_STEPS_KEY): -1]
-    if meta.get("steps_crc32") != zlib.crc32(steps_raw):
-        raise ValueError("checksum mismatch in the token steps (damaged record)")
+    try:
+        stored = int(data[crc_at + len(_CRC_KEY): split])
+    except ValueError:
+        stored = -1
+    if stored != zlib.crc32(steps_raw, zlib.crc32(memoryview(data)[:crc_at])):
+        raise ValueError("checksum mismatch (damaged record)")
+    meta = json.loads(data[:split] + b"}")
     for key in ("id", "kind", "request", "result"):
         if key not in meta:
             raise ValueError(f"turn record lacks {key!r}")
