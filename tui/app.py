@@ -1,0 +1,78 @@
+"""The Textual app: wires a Backend, the starting chat settings and the user's settings together.
+
+Deliberately thin: the screens and widgets do the work. `run_tui` is what the CLI calls; it
+owns the LocalBackend's lifetime (the model loads in a worker thread once the UI is up, and the
+worker process is closed when the app exits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from engine.backend import Backend
+from engine.types import ModelConfig, SamplingSettings, SystemPrompt
+
+from .chat_state import ChatState
+from .config import ConfigError, Settings, load_settings
+from .keymap import MAIN_BINDINGS
+from .screens.main import MainScreen
+
+
+class LogitscopeApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "logitscope"
+
+    def __init__(self, backend: Backend, system: SystemPrompt = SystemPrompt(),
+                 sampling: SamplingSettings | None = None, max_tokens: int = 256,
+                 top_k_probs: int | None = None, settings: Settings | None = None,
+                 load_on_start: bool = True) -> None:
+        super().__init__()
+        self.backend = backend
+        self.settings = settings or Settings()
+        self.chat = ChatState(system=system, sampling=sampling or SamplingSettings(),
+                              max_tokens=max_tokens,
+                              top_k_probs=top_k_probs or self.settings.top_k_probs,
+                              adapters=backend.config.adapters)
+        self.load_on_start = load_on_start
+        self.set_keymap(self.settings.keymap)
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(self.backend, self.chat, self.settings, self.load_on_start)
+
+    @property
+    def main_screen(self) -> MainScreen:
+        return self.screen_stack[0]  # type: ignore[return-value]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main_screen
+        seen: set[str] = set()
+        for binding in MAIN_BINDINGS:
+            if binding.action in seen:
+                continue
+            seen.add(binding.action)
+            key = self.settings.key_for(binding.id or "", binding.key)
+            yield SystemCommand(binding.description, f"{key} · {binding.action}",
+                                partial(main.run_action, binding.action))
+
+
+def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSettings | None = None) -> int:
+    """Open the TUI on `config`; returns the process exit code."""
+    from engine.local import LocalBackend
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"logitscope: {exc}")
+        return 2
+    backend = LocalBackend(config)
+    try:
+        app = LogitscopeApp(backend, system, sampling, settings=settings)
+        code = app.run()
+    finally:
+        backend.close()
+    return code or 0

@@ -1,0 +1,60 @@
+"""Settings for the TUI, read once from the TOML config file and passed into the App.
+
+The file lives in the platformdirs config dir (`engine.locations.config_path()`; the
+LOGITSCOPE_CONFIG environment variable names another). Example:
+
+    [keymap]            # binding id = "key[,key...]"
+    cycle_tint = "f7,ctrl+t"
+    regenerate = "ctrl+r"
+
+    [ui]
+    tint = "entropy"    # probability | entropy | rank
+    top_k_probs = 10
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.locations import config_path
+
+TINT_MODES = ("probability", "entropy", "rank")
+
+
+class ConfigError(Exception):
+    """The config file exists but cannot be used; the message says which part and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    keymap: dict[str, str] = field(default_factory=dict)
+    tint: str = "probability"
+    top_k_probs: int = 10
+    source: str = ""  # the file these came from, for the help screen
+
+    def key_for(self, binding_id: str, default: str) -> str:
+        return self.keymap.get(binding_id, default)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the config file; a missing file gives the defaults."""
+    path = path or config_path()
+    if not path.is_file():
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"Cannot read {path}: {exc}") from exc
+    keymap = data.get("keymap", {})
+    if not isinstance(keymap, dict) or not all(isinstance(v, str) for v in keymap.values()):
+        raise ConfigError(f"{path}: [keymap] must map binding ids to key strings.")
+    ui = data.get("ui", {})
+    tint = ui.get("tint", "probability")
+    if tint not in TINT_MODES:
+        raise ConfigError(f"{path}: ui.tint must be one of {', '.join(TINT_MODES)}, not {tint!r}.")
+    top_k = ui.get("top_k_probs", 10)
+    if not isinstance(top_k, int) or not 1 <= top_k <= 100:
+        raise ConfigError(f"{path}: ui.top_k_probs must be an integer from 1 to 100.")
+    return Settings(dict(keymap), tint, top_k, str(path))

@@ -1,0 +1,123 @@
+"""The conversation as plain data: turns, their answer branches, and each branch's token steps.
+
+It lives apart from the widgets so the sessions feature can save and replay it, and so the UI
+can be rebuilt from it at any time. Everything it stores is an engine dataclass (TokenStep,
+GenerationResult, Provenance) or a plain value; it imports nothing from Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from engine.types import GenerationResult, Message, TokenAlternative, TokenStep
+
+
+@dataclass
+class Branch:
+    """One answer to a turn. A fork copies its parent's steps up to `fork_at` and swaps that token."""
+
+    steps: list[TokenStep] = field(default_factory=list)
+    result: GenerationResult | None = None
+    parent: int | None = None  # index of the branch this one forked from
+    fork_at: int | None = None  # position whose token was replaced by an alternative
+    error: str = ""
+
+    @property
+    def text(self) -> str:
+        return "".join(step.text for step in self.steps)
+
+    @property
+    def token_ids(self) -> tuple[int, ...]:
+        return tuple(step.id for step in self.steps)
+
+    @property
+    def finished(self) -> bool:
+        return self.result is not None or bool(self.error)
+
+    def extend(self, steps: list[TokenStep]) -> None:
+        """Append streamed steps, renumbered to follow any forced prefix."""
+        offset = len(self.steps)
+        self.steps.extend(step if step.i == offset + n else replace(step, i=offset + n)
+                          for n, step in enumerate(steps))
+
+    @property
+    def finish_reason(self) -> str:
+        return self.result.finish_reason if self.result else ("error" if self.error else "")
+
+
+@dataclass
+class Turn:
+    """A user message and every answer it received; `active` is the branch the chat continues from."""
+
+    user: str
+    branches: list[Branch] = field(default_factory=list)
+    active: int = 0
+
+    @property
+    def answer(self) -> Branch | None:
+        return self.branches[self.active] if self.branches else None
+
+
+def forced_step(original: TokenStep, alternative: TokenAlternative) -> TokenStep:
+    """The step at a fork: same distribution as `original`, but the alternative token chosen."""
+    rank = next((n for n, alt in enumerate(original.top) if alt.id == alternative.id), len(original.top))
+    return replace(
+        original,
+        id=alternative.id,
+        text=alternative.text,
+        piece=alternative.text.encode("utf-8"),
+        logprob=alternative.logprob,
+        rank=rank,
+        forced=True,
+    )
+
+
+class Conversation:
+    """Turns in order. Methods return the engine messages and token ids a generation needs."""
+
+    def __init__(self) -> None:
+        self.turns: list[Turn] = []
+
+    def add_turn(self, user: str) -> Turn:
+        turn = Turn(user)
+        self.turns.append(turn)
+        return turn
+
+    def messages_for(self, turn_index: int) -> tuple[Message, ...]:
+        """Earlier turns (user text plus their active answer) and this turn's user message."""
+        messages: list[Message] = []
+        for turn in self.turns[:turn_index]:
+            messages.append(Message("user", turn.user))
+            if turn.answer is not None:
+                messages.append(Message("assistant", turn.answer.text))
+        messages.append(Message("user", self.turns[turn_index].user))
+        return tuple(messages)
+
+    def new_branch(self, turn_index: int) -> Branch:
+        """An empty branch for a (re)generation; it becomes the active one."""
+        turn = self.turns[turn_index]
+        turn.branches.append(Branch())
+        turn.active = len(turn.branches) - 1
+        return turn.branches[-1]
+
+    def fork(self, turn_index: int, branch_index: int, position: int,
+             alternative: TokenAlternative) -> tuple[Branch, tuple[int, ...]]:
+        """A new active branch: the parent's steps before `position`, then `alternative`.
+
+        Returns the branch and the token ids to pass as `GenerationRequest.continue_from`.
+        """
+        turn = self.turns[turn_index]
+        parent = turn.branches[branch_index]
+        steps = list(parent.steps[:position]) + [forced_step(parent.steps[position], alternative)]
+        branch = Branch(steps=steps, parent=branch_index, fork_at=position)
+        turn.branches.append(branch)
+        turn.active = len(turn.branches) - 1
+        return branch, branch.token_ids
+
+    def edit_last(self, text: str) -> Turn:
+        """Replace the last user message; its old answers no longer apply and are dropped."""
+        self.turns[-1] = Turn(text)
+        return self.turns[-1]
+
+    def clear(self) -> None:
+        self.turns.clear()

@@ -1,0 +1,59 @@
+"""The help screen: every key binding of the main screen, with the keys actually in effect.
+
+It reads the same table the screen binds (tui/keymap.py) and applies the config's keymap, so a
+rebinding shows up here too.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from ..config import Settings
+from ..keymap import MAIN_BINDINGS
+
+PANEL_KEYS = [
+    ("adapters panel", "space / + / - / x", "toggle, scale ±0.1, remove the highlighted adapter"),
+    ("inspector", "↑/↓ Enter", "branch from the highlighted alternative"),
+    ("anywhere", "ctrl+p", "command palette (every action)"),
+    ("anywhere", "ctrl+q", "quit"),
+]
+
+
+def bindings_table(settings: Settings) -> Table:
+    table = Table(box=None, pad_edge=False, expand=True)
+    table.add_column("keys", style="bold cyan", no_wrap=True)
+    table.add_column("action")
+    table.add_column("id", style="dim")
+    for binding in MAIN_BINDINGS:
+        table.add_row(settings.key_for(binding.id or "", binding.key), binding.description, binding.id)
+    for where, keys, what in PANEL_KEYS:
+        table.add_row(keys, f"{what} ({where})", "")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,f1", "dismiss", "Close", id="help_close")]
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box") as box:
+            box.border_title = "Keys"
+            yield Static(
+                "Type a message and press Enter. Escape cancels a generation, or moves to the "
+                "transcript, where the letter keys below work. Rebind any key by id in "
+                f"[keymap] of {self.settings.source or 'the config file (LOGITSCOPE_CONFIG)'}.",
+                id="help-intro", markup=False,
+            )
+            yield Static(bindings_table(self.settings), id="help-table")
+        yield Footer()
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)

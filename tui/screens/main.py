@@ -1,0 +1,273 @@
+"""The main screen: transcript, message box, inspector, answer plot, side panels and status bar.
+
+It owns the chat state (conversation plus the settings for the next generation) and the token
+cursor, turns key presses and widget messages into changes of that state, and re-renders the
+widgets from it. Engine work lives in the EngineTasks mixin (engine_tasks.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from engine.backend import Backend
+from engine.types import GenerationResult, Message, ModelInfo, TokenStep
+
+from .. import messages as m
+from ..chat_state import ChatState
+from ..config import TINT_MODES, Settings
+from ..keymap import MAIN_BINDINGS
+from ..widgets.inspector import Inspector
+from ..widgets.panels import PANELS, AdaptersPanel, ModelPanel, SamplingPanel, SystemPanel
+from ..widgets.plot import AnswerPlot
+from ..widgets.status_bar import StatusBar, StatusInfo
+from ..widgets.transcript import Transcript
+from .engine_tasks import EngineTasks
+from .navigation import Navigation
+from .help import HelpScreen
+from .text_modal import PromptModal
+
+NARROW = 140  # below this width an open side panel takes the inspector's place
+
+
+class MainScreen(EngineTasks, Navigation, Screen):
+    BINDINGS = MAIN_BINDINGS
+
+    def __init__(self, backend: Backend, chat: ChatState, settings: Settings,
+                 load_on_start: bool = True) -> None:
+        super().__init__()
+        self.load_on_start = load_on_start
+        self.backend, self.chat, self.settings = backend, chat, settings
+        self.cursor: tuple[int, int] | None = None  # (turn, token position)
+        self.follow = True  # the cursor tracks the newest token while streaming
+        self.tint = settings.tint
+        self.panel: str | None = None
+        self.editing = False
+        self.last_result: GenerationResult | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with Vertical(id="chat"):
+                yield Transcript(id="transcript")
+                yield Input(placeholder="Ask something⏎   (F1 help · Esc cancel/transcript)", id="message")
+            yield SystemPanel(self.chat.system, id="panel-system", classes="panel")
+            yield AdaptersPanel(self.chat.adapters, self.backend.capabilities.lora_hot_swap,
+                                id="panel-adapters", classes="panel")
+            yield SamplingPanel(self.chat.sampling, self.chat.max_tokens, id="panel-sampling", classes="panel")
+            yield ModelPanel(self.backend.config.model_path, self.backend.info, id="panel-model", classes="panel")
+            with Vertical(id="sidebar"):
+                yield Inspector(id="inspector")
+                yield AnswerPlot(id="plot")
+        yield StatusBar(id="status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.setup_stream_timer()
+        self.query_one(Transcript).set_tint(self.tint)
+        self.query_one("#message", Input).focus()
+        self.refresh_status()
+        if self.load_on_start:
+            self.start_model_load(None)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
+
+    # ----- rendering from state ----------------------------------------------------------
+
+    def current_step(self) -> TokenStep | None:
+        if self.cursor is None:
+            return None
+        turn_index, pos = self.cursor
+        branch = self.chat.conversation.turns[turn_index].answer
+        return branch.steps[pos] if branch and 0 <= pos < len(branch.steps) else None
+
+    def show_streamed(self, turn_index: int) -> None:
+        branch = self.chat.conversation.turns[turn_index].answer
+        if self.follow and branch is not None and branch.steps:
+            self.cursor = (turn_index, len(branch.steps) - 1)
+        self.render_turn(turn_index, follow=self.follow)
+
+    def render_turn(self, turn_index: int, follow: bool = False) -> None:
+        cursor = self.cursor[1] if self.cursor and self.cursor[0] == turn_index else None
+        self.query_one(Transcript).refresh_answer(turn_index, cursor, follow)
+        if self.cursor and self.cursor[0] == turn_index:
+            self.refresh_inspector()
+
+    def refresh_inspector(self) -> None:
+        step = self.current_step()
+        where = f"turn {self.cursor[0] + 1} · " if self.cursor else ""
+        self.query_one(Inspector).show(step, where)
+        branch = self.chat.conversation.turns[self.cursor[0]].answer if self.cursor else None
+        self.query_one(AnswerPlot).show(branch.steps if branch else [])
+        if step is not None and not self.follow:
+            view = self.query_one(Transcript).answer(self.cursor[0])
+            if view is not None:
+                view.scroll_visible(animate=False)
+
+    def refresh_status(self) -> None:
+        info = self.backend.info
+        result = self.last_result
+        ctx_used = 0
+        if result is not None:
+            ctx_used = len(result.provenance.prompt_token_ids) + len(result.steps)
+        activity = "loading model…" if self.loading else ("generating… (Esc cancels)" if self.job else "")
+        self.query_one(StatusBar).show(StatusInfo(
+            model=info.name if info else Path(self.backend.config.model_path).name,
+            adapters=self.chat.adapters,
+            system=self.chat.system,
+            ctx_used=ctx_used,
+            ctx_size=info.n_ctx if info else self.backend.config.n_ctx,
+            tok_s=result.tokens_per_s if result else None,
+            activity=activity,
+        ))
+
+    def set_loading(self, loading: bool) -> None:
+        self.query_one(ModelPanel).set_loading(loading)
+        self.refresh_status()
+
+    def model_loaded(self, info: ModelInfo) -> None:
+        self.query_one(ModelPanel).set_model(info.path, info)
+        self.refresh_status()
+
+    def adapter_accepted(self, spec) -> None:
+        panel = self.query_one(AdaptersPanel)
+        panel.add(spec)
+        self.chat.adapters = panel.active
+        self.chat.adapters_pending = False
+        self.notify(f"Adapter {Path(spec.path).name} active at ×{spec.scale:g}.")
+        self.refresh_status()
+
+    # ----- sending ------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#message")
+    async def send(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        if self.job is not None:
+            self.notify("Still generating: Esc cancels.", severity="warning")
+            return
+        event.input.value = ""
+        convo = self.chat.conversation
+        transcript = self.query_one(Transcript)
+        if self.editing and convo.turns:
+            self.editing = False
+            convo.edit_last(text)
+            await transcript.rebuild(convo.turns)
+        else:
+            await transcript.add_turn(convo.add_turn(text), len(convo.turns) - 1)
+        turn_index = len(convo.turns) - 1
+        self.cursor = None
+        self.start_generation(turn_index, convo.new_branch(turn_index))
+
+    # ----- actions --------------------------------------------------------------------------
+
+    def action_escape(self) -> None:
+        if self.cancel_generation():
+            self.notify("Cancelled.", timeout=2)
+            return
+        focused = self.focused
+        if self.panel and focused is not None and self.query_one(f"#panel-{self.panel}") in focused.ancestors_with_self:
+            self.action_toggle_panel(self.panel)
+        elif isinstance(focused, Input) and focused.id == "message":
+            self.query_one(Transcript).focus()
+        else:
+            self.query_one("#message", Input).focus()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.settings))
+
+    def action_toggle_panel(self, name: str) -> None:
+        opening = self.panel != name
+        for key in PANELS:
+            self.query_one(f"#panel-{key}").display = opening and key == name
+        self.panel = name if opening else None
+        self.set_class(opening, "-panel-open")
+        if opening:
+            self.call_after_refresh(self._focus_panel, name)
+        else:
+            self.query_one("#message", Input).focus()
+
+    def _focus_panel(self, name: str) -> None:
+        panel = self.query_one(f"#panel-{name}")
+        for widget in panel.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    def action_cycle_tint(self) -> None:
+        self.tint = TINT_MODES[(TINT_MODES.index(self.tint) + 1) % len(TINT_MODES)]
+        self.query_one(Transcript).set_tint(self.tint)
+        for n in range(len(self.chat.conversation.turns)):
+            self.render_turn(n)
+
+    def action_show_prompt(self) -> None:
+        convo = self.chat.conversation
+        if convo.turns:
+            messages = convo.messages_for(len(convo.turns) - 1)
+        else:
+            messages = (Message("user", self.query_one("#message", Input).value or "(your message)"),)
+        self.run_render(messages)
+
+    def action_regenerate(self) -> None:
+        convo = self.chat.conversation
+        if self.job is not None or not convo.turns:
+            self.notify("Nothing to regenerate." if not convo.turns else "Still generating.", severity="warning")
+            return
+        turn_index = len(convo.turns) - 1
+        self.cursor = None
+        self.start_generation(turn_index, convo.new_branch(turn_index))
+
+    def action_edit_last(self) -> None:
+        convo = self.chat.conversation
+        if self.job is not None or not convo.turns:
+            return
+        box = self.query_one("#message", Input)
+        box.value = convo.turns[-1].user
+        box.cursor_position = len(box.value)
+        self.editing = True
+        box.focus()
+        self.notify("Editing the last message: Enter resends it.", timeout=3)
+
+    async def action_new_chat(self) -> None:
+        if self.job is not None:
+            return
+        self.chat.conversation.clear()
+        self.cursor = None
+        await self.query_one(Transcript).rebuild([])
+        self.query_one(Inspector).show(None)
+        self.query_one(AnswerPlot).show([])
+
+    # ----- panel messages ---------------------------------------------------------------------
+
+    @on(m.SystemChanged)
+    def _system(self, event: m.SystemChanged) -> None:
+        self.chat.system = event.system
+        self.refresh_status()
+
+    @on(m.SamplingChanged)
+    def _sampling(self, event: m.SamplingChanged) -> None:
+        self.chat.sampling, self.chat.max_tokens = event.sampling, event.max_tokens
+
+    @on(m.AdaptersChanged)
+    def _adapters(self, event: m.AdaptersChanged) -> None:
+        self.chat.adapters = event.adapters
+        self.chat.adapters_pending = True
+        self.refresh_status()
+
+    @on(m.AdapterAdded)
+    def _adapter_added(self, event: m.AdapterAdded) -> None:
+        others = tuple(a for a in self.chat.adapters if a.path != event.spec.path)
+        self.run_adapter_check(others + (event.spec,), event.spec)
+
+    @on(m.ModelRequested)
+    def _model(self, event: m.ModelRequested) -> None:
+        if self.job is not None or self.loading:
+            self.notify("Busy: wait for the current generation or load.", severity="warning")
+            return
+        self.start_model_load(self.backend.config.with_path(event.path))

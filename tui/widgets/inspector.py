@@ -1,0 +1,71 @@
+"""The inspector: the distribution at the token under the cursor, and the door to branching.
+
+It shows the chosen token, its probability and rank, the entropy, the effective vocabulary
+(exp(entropy): how many equally likely tokens would give the same uncertainty) and the top-1
+mass, then the top-k alternatives as bars. Selecting an alternative (Enter, or 1-5 from the
+transcript) asks the screen to continue the answer from that token in a new branch.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from engine.types import TokenStep
+
+from ..messages import AlternativeChosen
+
+BAR_WIDTH = 14
+
+
+def bar(prob: float, width: int = BAR_WIDTH) -> str:
+    eighths = round(max(0.0, min(1.0, prob)) * width * 8)
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (" ▏▎▍▌▋▊▉"[part] if part else "")).ljust(width)
+
+
+def token_repr(text: str) -> str:
+    return repr(text)[1:-1] if text else "∅"
+
+
+class Inspector(Vertical):
+    """Shows one TokenStep; posts AlternativeChosen when an alternative is selected."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("No token selected.\nAsk something, then move the cursor with ←/→.", id="inspector-summary")
+        yield OptionList(id="alternatives")
+
+    def show(self, step: TokenStep | None, where: str = "") -> None:
+        summary = self.query_one("#inspector-summary", Static)
+        options = self.query_one("#alternatives", OptionList)
+        options.clear_options()
+        if step is None:
+            summary.update("No token selected.\nAsk something, then move the cursor with ←/→.")
+            return
+        text = Text()
+        text.append(f"{where}token {step.i}", style="bold")
+        text.append(f"  {token_repr(step.text)!s}", style="reverse")
+        if step.forced:
+            text.append("  (chosen by you)", style="italic")
+        text.append(f"\np {step.prob:.3f}   rank {step.rank + 1}\n")
+        text.append(f"entropy {step.entropy:.2f} nats\neff. vocab {step.effective_vocab:.1f}   ")
+        text.append(f"top-1 {step.top1_prob:.2f}")
+        summary.update(text)
+        for n, alt in enumerate(step.top):
+            label = Text()
+            label.append(f"{n + 1:>2} ", style="dim")
+            label.append(f"{token_repr(alt.text)[:12]:<12} ", style="bold" if alt.id == step.id else "")
+            label.append(bar(alt.prob), style="green" if alt.id == step.id else "cyan")
+            label.append(f" {alt.prob:6.1%}")
+            options.add_option(Option(label, id=f"alt-{n}"))
+        if step.top:
+            options.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#alternatives")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(AlternativeChosen(event.option_index))
