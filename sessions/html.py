@@ -1,0 +1,123 @@
+"""A session as one self-contained HTML file: to attach to a report or open on any machine.
+
+No scripts, stylesheets, fonts or images from anywhere else: the style is inline CSS and there is
+no JavaScript at all. Each token's background is tinted by the probability the model gave it
+(red unlikely, green likely); hovering a token shows its top-k (a CSS tooltip, plus a plain
+`title` attribute), and every token has an anchor (`#t3-17`: turn 3, position 17) whose tooltip
+stays open when the page is opened at that address.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+from engine.types import ChoiceResult, GenerationResult, TokenStep
+
+from .export import describe_config
+from .journal import Session
+from .model import Turn
+
+_CSS = """
+body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f7f9;color:#1d232b}
+main{max-width:1040px;margin:0 auto;padding:24px}
+h1{font-size:22px;margin:0 0 4px}
+.sub{color:#5a6472;font-size:13px}
+.turn{background:#fff;border:1px solid #dde2e8;border-radius:8px;padding:14px 18px;margin:16px 0}
+.turn h2{font-size:15px;margin:0 0 6px}
+.meta{font-size:12px;color:#5a6472;margin:0 0 10px;padding-left:18px}
+.msg{white-space:pre-wrap;margin:6px 0}
+.who{font-weight:600;font-size:13px;color:#3b4654}
+.answer{white-space:pre-wrap;font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:14px;line-height:1.9}
+.t{position:relative;border-radius:3px;padding:1px 0;cursor:default}
+.t:hover,.t:target{outline:2px solid #1d232b}
+.ctl{color:#7a8390;font-size:11px}
+.tip{display:none;position:absolute;left:0;top:1.7em;z-index:10;background:#1d232b;color:#f3f5f7;
+ border-radius:6px;padding:8px 10px;font-size:12px;line-height:1.35;white-space:nowrap;box-shadow:0 4px 14px #0004}
+.t:hover .tip,.t:target .tip{display:block}
+.tip table{border-collapse:collapse}
+.tip td{padding:1px 6px 1px 0}
+.tip .bar{display:inline-block;height:8px;background:#6fcf97;border-radius:2px}
+.tip .me td{color:#ffd479;font-weight:600}
+.legend{display:flex;gap:2px;align-items:center;font-size:12px;color:#5a6472;margin-top:8px}
+.legend span{width:34px;height:14px;display:inline-block;border-radius:2px}
+table.opts{border-collapse:collapse;font-size:14px}
+table.opts td,table.opts th{border-bottom:1px solid #e6e9ed;padding:3px 10px;text-align:left}
+"""
+
+
+def tint(prob: float) -> str:
+    """Background for a token of probability `prob`: hue 0 (red) at p=0 to 120 (green) at p=1."""
+    p = min(1.0, max(0.0, prob))
+    return f"hsl({round(120 * p)},75%,{round(88 - 8 * p)}%)"
+
+
+def _shown(text: str) -> str:
+    return text.replace("\n", "↵").replace("\t", "⇥") or "∅"
+
+
+def _token(turn_no: int, step: TokenStep) -> str:
+    rows = []
+    tips = []
+    for alt in step.top:
+        me = ' class="me"' if alt.id == step.id else ""
+        rows.append(f'<tr{me}><td>{html.escape(_shown(alt.text))}</td><td>{alt.prob:.3f}</td>'
+                    f'<td><span class="bar" style="width:{max(1, round(alt.prob * 80))}px"></span>'
+                    f"</td></tr>")
+        tips.append(f"{_shown(alt.text)} {alt.prob:.3f}")
+    head = (f"#{step.i} id {step.id} · p {step.prob:.3f} · rank {step.rank} · "
+            f"entropy {step.entropy:.2f} nats{' · forced' if step.forced else ''}")
+    title = html.escape(head + "\n" + "\n".join(tips), quote=True)
+    if step.text:
+        body = html.escape(step.text).replace("\n", '<span class="ctl">↵</span>\n')
+    else:
+        raw = step.piece.decode("utf-8", "replace") if step.piece else ""
+        body = f'<span class="ctl">{html.escape(raw if raw.isprintable() and raw else "·")}</span>'
+    return (f'<span class="t" id="t{turn_no}-{step.i}" style="background:{tint(step.prob)}" '
+            f'title="{title}">{body}<span class="tip">{html.escape(head)}'
+            f"<table>{''.join(rows)}</table></span></span>")
+
+
+def _turn(turn_no: int, turn: Turn) -> str:
+    meta = "".join(f"<li>{html.escape(line)}</li>" for line in describe_config(turn))
+    if turn.parent:
+        meta += f"<li>Branch of turn {html.escape(turn.parent)} at token {turn.branch_position}</li>"
+    if turn.origin:
+        meta += (f"<li>Re-run of {html.escape(turn.origin.session)} turn "
+                 f"{html.escape(turn.origin.turn)}</li>")
+    parts = [f'<section class="turn" id="turn{turn_no}">',
+             f"<h2>Turn {turn_no} · {turn.kind.value}</h2>", f'<ul class="meta">{meta}</ul>',
+             f'<div class="who">User</div><div class="msg">{html.escape(turn.prompt)}</div>']
+    result = turn.result
+    if isinstance(result, ChoiceResult):
+        rows = "".join(f"<tr><td>{html.escape(o.text)}</td><td>{o.prob:.3f}</td>"
+                       f"<td>{o.logprob:.3f}</td></tr>" for o in result.options)
+        parts.append('<table class="opts"><tr><th>option</th><th>p (normalised)</th>'
+                     f"<th>log-likelihood</th></tr>{rows}</table>")
+    else:
+        label = ("Assistant" if isinstance(result, GenerationResult) else
+                 f"Scored continuation · total log-probability {result.total_logprob:.3f}")
+        tokens = "".join(_token(turn_no, s) for s in turn.steps)
+        parts.append(f'<div class="who">{html.escape(label)}</div><div class="answer">{tokens}</div>')
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def export_html(session: Session) -> str:
+    h = session.header
+    legend = "".join(f'<span style="background:{tint(p / 10)}"></span>' for p in range(11))
+    origin = (f" · derived from {html.escape(h.origin.session)} ({html.escape(h.origin.relation)}: "
+              f"{html.escape(h.origin.config)})" if h.origin else "")
+    turns = "\n".join(_turn(n, t) for n, t in enumerate(session.turns, 1))
+    total = sum(len(t.steps) for t in session.turns)
+    mean_p = (math.fsum(s.prob for t in session.turns for s in t.steps) / total) if total else 0.0
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{html.escape(h.name)} · logitscope session</title><style>{_CSS}</style></head>"
+        f"<body><main><h1>{html.escape(h.name)}</h1>"
+        f'<div class="sub">Session {html.escape(h.id)} · created {html.escape(h.created)} · '
+        f"{len(session.turns)} turns · {total} tokens · mean token probability {mean_p:.2f}{origin}</div>"
+        f'<div class="legend">p = 0 {legend} p = 1 · hover a token for its top-k</div>'
+        f"{turns}</main></body></html>\n"
+    )
