@@ -30,12 +30,20 @@ from .model import (
     TurnKind,
     TurnOrigin,
 )
-from .record import make_turn, record_choice, record_generation, record_score, record_turn
+from .record import (
+    make_turn,
+    record_choice,
+    record_generation,
+    record_score,
+    record_to,
+    record_turn,
+)
 from .store import SessionInfo, SessionStore
 
 __all__ = [
     "FORMAT_NAME", "FORMAT_VERSION", "AdapterRecord", "NewerFormatError", "NotASessionError",
     "Problem", "RerunError", "Session", "SessionError", "SessionExistsError", "SessionHeader",
     "SessionInfo", "SessionNotFoundError", "SessionOrigin", "SessionStore", "Turn", "TurnKind",
-    "TurnOrigin", "make_turn", "record_choice", "record_generation", "record_score", "record_turn",
+    "TurnOrigin", "make_turn", "record_choice", "record_generation", "record_score", "record_to",
+    "record_turn",
 ]

@@ -82,3 +82,13 @@ def record_choice(session: Session, request: ChoiceRequest, result: ChoiceResult
 
 def record_score(session: Session, request: ScoreRequest, result: ScoreResult) -> Turn:
     return record_turn(session, request, result)
+
+
+def record_to(name: str, request: Request, result: Result, *,
+              data_dir: str | os.PathLike[str] | None = None) -> tuple[Session, Turn]:
+    """For `ask/choose/score --session NAME`: append to the session NAME (name, id or path),
+    creating it if new. Returns the session and the journaled turn."""
+    from .store import SessionStore
+
+    session = SessionStore(data_dir).open_or_create(name)
+    return session, record_turn(session, request, result)

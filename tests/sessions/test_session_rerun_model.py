@@ -116,3 +116,32 @@ def test_missing_model_is_explained(backend, recorded, tmp_path):
     assert replayed.turns[0].steps == turn.steps  # replay needs no model
     with pytest.raises(RerunError, match="gone.gguf is missing.*--model"):
         rerun(replayed, store.create("x"), backend, RunConfig())
+
+
+def test_cli_rerun_and_rescore(recorded, monkeypatch, capsys):
+    import argparse
+    import json
+
+    from tui.cli.session_commands import register
+
+    store, session = recorded
+    monkeypatch.setenv("LOGITSCOPE_DATA_DIR", str(store.root.parent))
+
+    def run(*argv):
+        parser = argparse.ArgumentParser()
+        register(parser.add_subparsers())
+        args = parser.parse_args(list(argv))
+        code = args.func(args)
+        return code, capsys.readouterr()
+
+    code, io = run("session", "rerun", session.id, "--empty-system", "--name", "cli-empty", "--json")
+    assert code == 0, io.err
+    made = json.loads(io.out)
+    assert made["session"] == "cli-empty" and made["turns"] == 4 and made["origin"] == session.id
+    assert store.open("cli-empty").turns[0].provenance.system == SystemPrompt.empty()
+    code, io = run("session", "rescore", "cli-empty", "--no-system", "--json", "--no-save")
+    assert code == 0, io.err
+    report = json.loads(io.out)
+    assert len(report["turns"]) == 3 and report["target"] is None
+    token = report["turns"][0]["tokens"][0]
+    assert {"id", "logprob", "original_logprob", "delta", "rank"} <= set(token)

@@ -1,9 +1,342 @@
-"""`logitscope session ...` subcommands (list, show, rerun, rescore, compare, export). Placeholder until #5 lands."""
+"""`logitscope session ...`: list, show, rerun, rescore, compare, export and delete sessions.
+
+A thin layer over the `sessions` package: parse arguments, call it, print text or JSON. Every
+handler returns an exit code (0 ok, 1 refused or failed) and reports errors as one line on stderr.
+Only `rerun` and `rescore` start a model; everything else is replay.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from engine.errors import EngineError
+from engine.types import AdapterSpec, SystemPrompt
+from sessions import Session, SessionError, SessionOrigin, SessionStore
+from sessions.codec import encode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `session` command group to the CLI."""
+    group = subparsers.add_parser("session", help="list, replay, re-run, compare and export sessions")
+    sub = group.add_subparsers(dest="session_command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("list", help="list saved sessions, newest first")
+    p.add_argument("--search", metavar="TEXT", help="only sessions whose name or turns contain TEXT")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="print a session (no model needed)")
+    p.add_argument("session", metavar="FILE-or-ID")
+    p.add_argument("--json", action="store_true", help="every turn with token steps and provenance")
+    p.set_defaults(func=cmd_show)
+
+    for name, func, text in (("rerun", cmd_rerun, "ask every turn again under another configuration"),
+                             ("rescore", cmd_rescore, "teacher-force the saved answers under "
+                                                      "another configuration")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("session", metavar="ID")
+        _add_config_options(p)
+        p.add_argument("--name", help="name of the new session (default: derived from the original)")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        if name == "rescore":
+            p.add_argument("--no-save", action="store_true", help="report only; save no session")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("compare", help="per-token KL/JS divergence between two sessions or turns")
+    p.add_argument("a", metavar="A", help="session (or SESSION@TURN: turn number or id)")
+    p.add_argument("b", metavar="B", help="session (or SESSION@TURN)")
+    p.add_argument("--json", action="store_true", help="print JSON, every position")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("export", help="write a session as Markdown, self-contained HTML or JSONL")
+    p.add_argument("session", metavar="ID")
+    p.add_argument("--format", required=True, choices=("md", "html", "jsonl"))
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("delete", help="delete a session file")
+    p.add_argument("session", metavar="ID")
+    p.set_defaults(func=cmd_delete)
+
+
+def _add_config_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", metavar="PATH", help="model to use (default: each turn's own)")
+    p.add_argument("--adapter", action="append", metavar="FILE[:SCALE]", default=None,
+                   help="LoRA adapter at a scale (repeatable; replaces the recorded adapters)")
+    p.add_argument("--no-adapters", action="store_true", help="run without any adapter")
+    system = p.add_mutually_exclusive_group()
+    system.add_argument("--system", metavar="TEXT", help="custom system prompt")
+    system.add_argument("--no-system", action="store_true", help="no system message at all")
+    system.add_argument("--empty-system", action="store_true", help="an empty system message")
+    p.add_argument("--n-ctx", type=int, default=None, help="context size (default: as recorded)")
+
+
+# ----- helpers ---------------------------------------------------------------------------------
+
+def _fail(exc: SessionError | EngineError) -> int:
+    print(f"logitscope: {exc.title}: {exc.msg}", file=sys.stderr)
+    return 1
+
+
+def _warn(session: Session) -> None:
+    for problem in session.problems:
+        print(f"warning: {session.path} {problem}", file=sys.stderr)
+
+
+def _open(store: SessionStore, ref: str) -> Session:
+    session = store.open(ref)
+    _warn(session)
+    return session
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=1, allow_nan=False, default=str)
+    sys.stdout.write("\n")
+
+
+def _finite(value: Any) -> Any:
+    """asdict output with non-finite floats as strings, so the JSON stays standard."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return encode(value) if isinstance(value, float) else value
+
+
+def _run_config(args: argparse.Namespace):  # -> RunConfig
+    from sessions.rerun import RunConfig
+
+    adapters = None
+    if args.no_adapters:
+        adapters = ()
+    elif args.adapter:
+        adapters = tuple(AdapterSpec.parse(text) for text in args.adapter)
+    system = None
+    if args.system is not None:
+        system = SystemPrompt.custom(args.system)
+    elif args.no_system:
+        system = SystemPrompt.none()
+    elif args.empty_system:
+        system = SystemPrompt.empty()
+    return RunConfig(model_path=args.model, adapters=adapters, system=system)
+
+
+def _backend(session: Session, config, n_ctx: int | None):
+    from engine import LocalBackend
+    from engine.types import ModelConfig
+    from sessions.rerun import preflight, resolve
+
+    preflight(session, config)
+    if not len(session.turns):
+        raise SessionError(f"Session {session.id!r} has no turns to run.")
+    first = session.turns[0]
+    model, adapters, _ = resolve(first, config)
+    return LocalBackend(ModelConfig(model, n_ctx=n_ctx or first.provenance.n_ctx, adapters=adapters))
+
+
+def _progress(total: int, verb: str):
+    def report(number: int, _item: object) -> None:
+        print(f"{verb} turn {number}/{total}", file=sys.stderr)
+    return report
+
+
+# ----- handlers --------------------------------------------------------------------------------
+
+def cmd_list(args: argparse.Namespace) -> int:
+    store = SessionStore()
+    infos = store.search(args.search) if args.search else store.list()
+    if args.json:
+        _print_json([asdict(i) for i in infos])
+        return 0
+    if not infos:
+        print(f"No sessions in {store.root}.")
+        return 0
+    for i in infos:
+        if i.error:
+            print(f"{i.id:<28} (unreadable: {i.error})")
+            continue
+        note = f"  [{i.problems} damaged record(s) skipped]" if i.problems else ""
+        origin = f"  ({i.origin.relation} of {i.origin.session})" if i.origin else ""
+        print(f"{i.id:<28} {i.created[:19]:<20} {i.turns:>5} turns  {i.model or '-'}  "
+              f"{i.name if i.name != i.id else ''}{origin}{note}")
+    return 0
+
+
+def session_json(session: Session) -> dict[str, Any]:
+    """`session show --json`: the header, every turn in the journal's encoding, the problems."""
+    return {
+        "path": str(session.path),
+        "header": encode(session.header),
+        "problems": [asdict(p) for p in session.problems],
+        "turns": [encode(t) for t in session.turns],
+    }
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    try:
+        session = _open(SessionStore(), args.session)
+    except SessionError as exc:
+        return _fail(exc)
+    if args.json:
+        _print_json(session_json(session))
+        return 0
+    h = session.header
+    print(f"{h.name}  ({h.id}, created {h.created}, {len(session.turns)} turns)  {session.path}")
+    if h.origin:
+        print(f"derived from {h.origin.session} by {h.origin.relation}: {h.origin.config}")
+    for n, turn in enumerate(session.turns, 1):
+        p = turn.provenance
+        branch = f" branch of {turn.parent}@{turn.branch_position}" if turn.parent else ""
+        print(f"\n[{n}] {turn.kind.value} {turn.id} {turn.created}{branch}")
+        print(f"    model {Path(p.model_path).name} sha256 {p.model_sha256[:12]}  system "
+              f"{p.system.describe()}  seed {p.sampling.seed}"
+              + "".join(f"  adapter {Path(a.path).name}:{a.scale:g}" for a in turn.adapters))
+        print(f"    user: {turn.prompt}")
+        if turn.steps:
+            mean = sum(s.prob for s in turn.steps) / len(turn.steps)
+            print(f"    answer ({len(turn.steps)} tokens, mean p {mean:.2f}): {turn.answer}")
+        else:
+            print(f"    answer: {turn.answer}")
+    return 0
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    from sessions.rerun import rerun
+
+    store = SessionStore()
+    backend = None
+    try:
+        source = _open(store, args.session)
+        config = _run_config(args)
+        backend = _backend(source, config, args.n_ctx)
+        target = store.create(args.name or f"{source.id}-rerun",
+                              SessionOrigin(source.id, "rerun", config.describe()))
+        turns = rerun(source, target, backend, config, _progress(len(source.turns), "re-ran"))
+    except (SessionError, EngineError) as exc:
+        return _fail(exc)
+    finally:
+        if backend is not None:
+            backend.close()
+    if args.json:
+        _print_json({"session": target.id, "path": str(target.path), "origin": source.id,
+                     "config": config.describe(), "turns": len(turns)})
+    else:
+        print(f"Saved {len(turns)} turns as session {target.id} ({target.path}); compare with: "
+              f"logitscope session compare {source.id} {target.id}")
+    return 0
+
+
+def cmd_rescore(args: argparse.Namespace) -> int:
+    from sessions.rerun import rescore
+
+    store = SessionStore()
+    backend = None
+    try:
+        source = _open(store, args.session)
+        config = _run_config(args)
+        backend = _backend(source, config, args.n_ctx)
+        target = None if args.no_save else store.create(
+            args.name or f"{source.id}-rescore", SessionOrigin(source.id, "rescore", config.describe()))
+        report = rescore(source, backend, config, target, _progress(len(source.turns), "re-scored"))
+    except (SessionError, EngineError) as exc:
+        return _fail(exc)
+    finally:
+        if backend is not None:
+            backend.close()
+    if args.json:
+        _print_json(_finite(asdict(report)))
+        return 0
+    print(f"Re-scored {len(report.turns)} turns of {report.session} under: {report.config}")
+    for item in report.turns:
+        print(f"\nturn {item.turn}: {item.prompt!r}")
+        print(f"  log-probability as recorded {item.original_logprob:.3f}, re-scored "
+              f"{item.rescored_logprob:.3f} (mean change per token {item.mean_delta:+.3f})")
+        for t in item.tokens:
+            before = "   forced" if t.original_logprob is None else f"{t.original_logprob:9.3f}"
+            print(f"  {t.i:>4} {t.text!r:<18} {before} -> {t.logprob:8.3f}  rank {t.rank}")
+    for line in report.skipped:
+        print(f"skipped {line}")
+    if report.target:
+        print(f"\nSaved as session {report.target}.")
+    return 0
+
+
+def _side(store: SessionStore, ref: str):
+    """A session, or one turn of it for SESSION@TURN."""
+    try:
+        return _open(store, ref), None
+    except SessionError:
+        if "@" not in ref:
+            raise
+    name, _, turn = ref.rpartition("@")
+    session = _open(store, name)
+    return session, session.turn(turn)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from sessions.compare import compare_sessions, compare_turns
+
+    store = SessionStore()
+    try:
+        a, turn_a = _side(store, args.a)
+        b, turn_b = _side(store, args.b)
+        if (turn_a is None) != (turn_b is None):
+            raise SessionError("Compare two sessions, or two turns (SESSION@TURN), not one of each.")
+    except SessionError as exc:
+        return _fail(exc)
+    if turn_a is not None and turn_b is not None:
+        data: dict[str, Any] = {"a": a.id, "b": b.id, "paired_by": "turn",
+                                "turns": [asdict(compare_turns(turn_a, turn_b))], "unpaired": 0}
+    else:
+        data = asdict(compare_sessions(a, b))
+    if args.json:
+        _print_json(_finite(data))
+        return 0
+    print(f"{data['a']} vs {data['b']} (paired by {data['paired_by']})")
+    for t in data["turns"]:
+        first = "identical tokens" if t["first_divergence"] is None else \
+            f"first different token at position {t['first_divergence']}"
+        print(f"  {t['a_turn']} / {t['b_turn']} ({t['kind']}): {first}; mean JS {t['mean_js']:.4f}"
+              f", max JS {t['max_js']:.4f} at {t['max_js_position']}"
+              + ("" if t["same_prompt"] else "; prompts differ"))
+    if data["unpaired"]:
+        print(f"  {data['unpaired']} turn(s) had no partner")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from sessions.export import export_jsonl, export_markdown
+    from sessions.html import export_html
+
+    try:
+        session = _open(SessionStore(), args.session)
+        if args.format == "jsonl":
+            data = export_jsonl(session)
+        else:
+            data = (export_html(session) if args.format == "html"
+                    else export_markdown(session)).encode("utf-8")
+        Path(args.out).write_bytes(data)
+    except SessionError as exc:
+        return _fail(exc)
+    except OSError as exc:
+        print(f"logitscope: Export failed: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.out} ({len(data):,} bytes, {len(session.turns)} turns).")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    try:
+        path = SessionStore().delete(args.session)
+    except SessionError as exc:
+        return _fail(exc)
+    except OSError as exc:
+        print(f"logitscope: Delete failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Deleted {path}.")
+    return 0

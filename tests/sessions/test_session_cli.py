@@ -1,0 +1,115 @@
+"""`logitscope session ...` through its argparse registration: JSON shapes, exports, errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+
+import pytest
+
+from sessions import SessionStore, record_turn, synthetic
+from tui.cli.session_commands import register
+
+
+def run(argv, capsys):
+    parser = argparse.ArgumentParser(prog="logitscope")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    code = args.func(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOGITSCOPE_DATA_DIR", str(tmp_path))
+    store = SessionStore(tmp_path)
+    rng = random.Random(11)
+    first = store.create("first")
+    record_turn(first, *synthetic.generation(rng, 6))
+    record_turn(first, *synthetic.choice(rng))
+    second = store.create("second")
+    record_turn(second, *synthetic.generation(rng, 6))
+    return store
+
+
+def test_list_json(store, capsys):
+    code, out, _ = run(["session", "list", "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert {d["id"] for d in data} == {"first", "second"}
+    first = next(d for d in data if d["id"] == "first")
+    assert first["turns"] == 2 and first["model"] == "synthetic.gguf"
+    assert set(first) >= {"id", "name", "path", "created", "turns", "model", "problems"}
+
+
+def test_show_json_has_every_turn_with_steps_and_provenance(store, capsys):
+    code, out, _ = run(["session", "show", "first", "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["header"]["version"] == 1 and data["problems"] == []
+    generation, choice = data["turns"]
+    assert generation["kind"] == "generation" and choice["kind"] == "choice"
+    steps = generation["result"]["steps"]
+    assert len(steps) == 6 and len(steps[0]["top"]) == 10
+    assert set(steps[0]) >= {"i", "id", "text", "piece_b64", "logprob", "entropy", "rank", "top"}
+    provenance = generation["result"]["provenance"]
+    assert provenance["model_sha256"] and provenance["sampling"]["seed"] is not None
+    assert provenance["prompt_token_ids"] and provenance["rendered_prompt"]
+    assert provenance["system"] == {"mode": "custom", "text": "You are terse."}
+
+
+def test_show_by_path_and_text(store, capsys):
+    code, out, _ = run(["session", "show", str(store.root / "first.jsonl")], capsys)
+    assert code == 0 and "Tell me about cats." in out
+
+
+def test_show_reports_damage_as_warning(store, capsys):
+    path = store.root / "first.jsonl"
+    path.write_bytes(path.read_bytes()[:-40])
+    code, out, err = run(["session", "show", "first", "--json"], capsys)
+    assert code == 0 and len(json.loads(out)["turns"]) == 1
+    assert "warning:" in err and "line 3" in err and "cut short" in err
+
+
+def test_errors_are_one_line(store, capsys, tmp_path):
+    code, _, err = run(["session", "show", "nope"], capsys)
+    assert code == 1 and err.count("\n") == 1 and "No such session" in err
+    bogus = tmp_path / "bogus.txt"
+    bogus.write_text("hello\n")
+    code, _, err = run(["session", "show", str(bogus)], capsys)
+    assert code == 1 and err.count("\n") == 1 and "not a logitscope session" in err
+
+
+def test_compare_json(store, capsys):
+    code, out, _ = run(["session", "compare", "first", "second", "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["paired_by"] == "position" and len(data["turns"]) == 1
+    turn = data["turns"][0]
+    assert len(turn["positions"]) == 6 and {"kl_ab", "kl_ba", "js"} <= set(turn["positions"][0])
+    assert turn["first_divergence"] == 0
+    code, out, _ = run(["session", "compare", "first@1", "first@1", "--json"], capsys)
+    assert code == 0 and json.loads(out)["turns"][0]["first_divergence"] is None
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "jsonl"])
+def test_export(store, capsys, tmp_path, fmt):
+    out_file = tmp_path / f"out.{fmt}"
+    code, out, _ = run(["session", "export", "first", "--format", fmt, "--out", str(out_file)], capsys)
+    assert code == 0 and out_file.stat().st_size > 1000
+    if fmt == "html":
+        assert "http" not in out_file.read_text()
+
+
+def test_delete(store, capsys):
+    code, out, _ = run(["session", "delete", "second"], capsys)
+    assert code == 0 and not (store.root / "second.jsonl").exists()
+    code, _, err = run(["session", "delete", "second"], capsys)
+    assert code == 1
+
+
+def test_rerun_with_missing_model_explains(store, capsys):
+    code, _, err = run(["session", "rerun", "first"], capsys)
+    assert code == 1 and "/models/synthetic.gguf is missing" in err and "--model" in err
