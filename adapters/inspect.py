@@ -7,6 +7,7 @@ works without the train extra and never touches llama.cpp.
 from __future__ import annotations
 
 import os
+import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def _value(field):
     if kind == "ARRAY":
         return f"<array of {len(values)}>"
     scalar = values[0].tolist()[0]
-    return round(scalar, 7) if isinstance(scalar, float) else scalar
+    return float(f"{scalar:.7g}") if isinstance(scalar, float) else scalar  # float32 noise off
 
 
 def inspect_adapter(path: str | Path) -> AdapterInfo:
@@ -109,3 +110,42 @@ def inspect_adapter(path: str | Path) -> AdapterInfo:
         provenance=ordered,
         tensors=tensors,
     )
+
+
+# GGUF scalar value types -> struct format (8 = string, 9 = array are handled apart).
+_SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
+
+
+def peek_general_type(path: str | Path, max_keys: int = 32) -> str | None:
+    """`general.type` from the first keys of a GGUF header, without parsing the vocabulary.
+
+    Listing a folder of multi-GB models must not read each one's whole header (gguf-py takes
+    seconds on a large vocabulary). Returns None when the key is not found early or the file is
+    not GGUF.
+    """
+    try:
+        with open(path, "rb") as f:
+            if f.read(4) != b"GGUF":
+                return None
+            _version, _n_tensors, n_kv = struct.unpack("<IQQ", f.read(20))
+
+            def string() -> str:
+                (n,) = struct.unpack("<Q", f.read(8))
+                if n > 1 << 20:
+                    raise ValueError("implausible string")
+                return f.read(n).decode("utf-8", errors="replace")
+
+            for _ in range(min(n_kv, max_keys)):
+                key = string()
+                (kind,) = struct.unpack("<I", f.read(4))
+                if kind == 8:
+                    value = string()
+                    if key == "general.type":
+                        return value
+                elif kind in _SCALARS:
+                    f.read(struct.calcsize("<" + _SCALARS[kind]))
+                else:
+                    return None  # an array: stop rather than walk it
+    except (OSError, ValueError, struct.error):
+        return None
+    return None
