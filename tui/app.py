@@ -56,7 +56,7 @@ class LogitscopeApp(App[int]):
                 continue
             seen.add(binding.action)
             key = self.settings.key_for(binding.id or "", binding.key)
-            yield SystemCommand(binding.description, f"{key} · {binding.action}",
+            yield SystemCommand(binding.tooltip or binding.description, f"key: {key}",
                                 partial(main.run_action, binding.action))
 
 

@@ -30,7 +30,7 @@ def bindings_table(settings: Settings) -> Table:
     table.add_column("action")
     table.add_column("id", style="dim")
     for binding in MAIN_BINDINGS:
-        table.add_row(settings.key_for(binding.id or "", binding.key), binding.description, binding.id)
+        table.add_row(settings.key_for(binding.id or "", binding.key), binding.tooltip or binding.description, binding.id)
     for where, keys, what in PANEL_KEYS:
         table.add_row(keys, f"{what} ({where})", "")
     return table

@@ -75,7 +75,11 @@ class MainScreen(EngineTasks, Navigation, Screen):
             self.start_model_load(None)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW, "-narrow")
+        self._layout_sidebar()
+
+    def _layout_sidebar(self) -> None:
+        # Set directly rather than through a screen class: restyling the whole screen is slow.
+        self.query_one("#sidebar").display = not (self.panel and self.size.width < NARROW)
 
     # ----- rendering from state ----------------------------------------------------------
 
@@ -187,7 +191,7 @@ class MainScreen(EngineTasks, Navigation, Screen):
         for key in PANELS:
             self.query_one(f"#panel-{key}").display = opening and key == name
         self.panel = name if opening else None
-        self.set_class(opening, "-panel-open")
+        self._layout_sidebar()
         if opening:
             self.call_after_refresh(self._focus_panel, name)
         else:

@@ -6,8 +6,6 @@ inspector always shows the step under it, and forking continues from that positi
 
 from __future__ import annotations
 
-from textual import on
-
 from ..messages import AlternativeChosen
 from ..widgets.inspector import Inspector
 from ..widgets.transcript import Transcript
@@ -73,8 +71,8 @@ class Navigation:
         if self.current_step() is not None:
             self.query_one("#alternatives").focus()
 
-    @on(AlternativeChosen)
-    def _alternative(self, event: AlternativeChosen) -> None:
+    def on_alternative_chosen(self, event: AlternativeChosen) -> None:  # a mixin: no @on here
+
         self.action_branch_from(event.index)
 
     def action_branch_from(self, index: int) -> None:

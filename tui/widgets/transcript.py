@@ -26,6 +26,7 @@ class AnswerView(Static):
         super().__init__(classes="answer")
         self.turn = turn
         self.turn_index = turn_index
+        self.text = Text()  # the last rendering, kept for tests and screenshots
 
     def render_answer(self, tint: str, cursor: int | None) -> None:
         turn = self.turn
@@ -48,6 +49,7 @@ class AnswerView(Static):
             text.append(display_text(step, n == last and branch.finished), token_style(step, tint, n == cursor))
         if branch.error:
             text.append(f"\n⚠ {branch.error}", style="bold red")
+        self.text = text
         self.update(text)
 
 

@@ -1,0 +1,51 @@
+"""Engine failures: shown as a notification or an error modal with details; the chat survives."""
+
+from __future__ import annotations
+
+from pilot_helpers import ask, settle
+
+from engine.errors import ContextOverflowError, WorkerDiedError
+from tui.screens.text_modal import ErrorModal
+
+
+async def test_worker_death_mid_answer_opens_a_modal_and_the_next_question_works(make_app, backend):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await ask(pilot, "first")
+        backend.fail_next = WorkerDiedError("The llama.cpp worker killed by SIGKILL.", details="llama log tail")
+        await ask(pilot, "second")
+        assert isinstance(app.screen, ErrorModal)
+        assert "SIGKILL" in str(app.screen.query_one("#modal-summary").render())
+        assert app.screen.query_one("#modal-body").text == "llama log tail"
+        await pilot.press("escape")
+        turns = app.chat.conversation.turns
+        assert [t.user for t in turns] == ["first", "second"]
+        assert "SIGKILL" in turns[1].answer.error
+        await pilot.press("f8")  # regenerate: the backend restarts and answers
+        await settle(pilot)
+        assert turns[1].answer.result.finish_reason == "stop"
+        assert turns[0].answer.text == "Yes, the sky is blue."
+
+
+async def test_an_error_without_details_is_a_notification(make_app, backend):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        backend.fail_next = ContextOverflowError("The prompt needs 5000 tokens; the context holds 2048.")
+        await ask(pilot)
+        assert not isinstance(app.screen, ErrorModal)
+        notes = list(app._notifications)
+        assert notes[-1].title == "Prompt longer than the context" and notes[-1].severity == "error"
+        assert "5000 tokens" in app.chat.conversation.turns[0].answer.error
+
+
+async def test_a_failed_start_up_load_keeps_the_app_up(make_app, backend):
+    backend.fail_next = WorkerDiedError("worker exited with code 1", details="boom")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorModal)
+        await pilot.press("escape")
+        await ask(pilot)
+        assert app.chat.conversation.turns[0].answer.text == "Yes, the sky is blue."
