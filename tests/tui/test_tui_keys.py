@@ -69,7 +69,8 @@ async def test_keymap_from_settings_rebinds_by_id(make_app):
         assert isinstance(app.screen, HelpScreen)
         console = Console(width=200, record=True)
         console.print(bindings_table(app.settings))
-        assert "ctrl+t" in console.export_text() and "f12" in console.export_text()
+        text = console.export_text()
+        assert "ctrl+t" in text and "f12" in text
 
 
 async def test_rendered_prompt_modal_shows_special_tokens(make_app):
