@@ -157,3 +157,14 @@ def test_store_list_search_resolve_delete(tmp_path):
     assert store.open_or_create("fresh one").id == "fresh-one"
     store.delete("journal-test-2")
     assert "journal-test-2" not in {i.id for i in store.list()}
+
+
+def test_sessions_import_no_textual_and_no_llama_cpp():
+    import subprocess
+    import sys
+
+    code = ("import sys, sessions, sessions.rerun, sessions.compare, sessions.export, sessions.html;"
+            "bad = [m for m in ('textual', 'llama_cpp', 'torch') if m in sys.modules];"
+            "print(bad); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
