@@ -48,7 +48,8 @@ class Inspector(Vertical):
             return
         text = Text()
         text.append(f"{where}token {step.i}", style="bold")
-        text.append(f"  {token_repr(step.text)!s}", style="reverse")
+        text.append("  ")
+        text.append(repr(step.text) if step.text else "∅ (end / partial char)", style="reverse")
         if step.forced:
             text.append("  (chosen by you)", style="italic")
         text.append(f"\np {step.prob:.3f}   rank {step.rank + 1}\n")

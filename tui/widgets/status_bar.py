@@ -29,7 +29,7 @@ class StatusBar(Static):
     def show(self, info: StatusInfo) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {info.model} ", style="bold")
-        adapters = ", ".join(adapter_label(a) for a in info.adapters) or "none"
+        adapters = ", ".join(adapter_label(a) for a in info.adapters if a.scale != 0) or "none"
         text.append(f"│ adapters: {adapters} ")
         text.append(f"│ system: {info.system.mode.value} ")
         text.append(f"│ ctx {info.ctx_used}/{info.ctx_size} " if info.ctx_size else "│ ctx – ")

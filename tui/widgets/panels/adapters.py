@@ -1,6 +1,6 @@
 """Adapters panel: each LoRA adapter with on/off and a scale, applied to the next generation.
 
-Space toggles the highlighted adapter, + and - change its scale by 0.1, Delete removes it. A
+Space toggles the highlighted adapter (off = scale 0, still loaded), + and - change its scale by 0.1, Delete removes it. A
 path typed below (FILE[:SCALE]) is handed to the screen, which asks the engine to validate and
 activate it; only then does it join the list. Nothing here reloads the model.
 """
@@ -58,7 +58,8 @@ class AdaptersPanel(Vertical):
 
     def __init__(self, adapters: tuple[AdapterSpec, ...] = (), hot_swap: bool = True, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.entries = [AdapterEntry(a.path, a.scale, a.scale != 0) for a in adapters]
+        # Scale 0 means "loaded but off" to the engine; off adapters stay loaded for a quick re-enable.
+        self.entries = [AdapterEntry(a.path, a.scale or 1.0, a.scale != 0) for a in adapters]
         self.hot_swap = hot_swap
 
     def compose(self) -> ComposeResult:
@@ -72,7 +73,7 @@ class AdaptersPanel(Vertical):
 
     @property
     def active(self) -> tuple[AdapterSpec, ...]:
-        return tuple(AdapterSpec(e.path, round(e.scale, 3)) for e in self.entries if e.enabled)
+        return tuple(AdapterSpec(e.path, round(e.scale, 3) if e.enabled else 0.0) for e in self.entries)
 
     def _render_list(self, highlight: int | None = None) -> None:
         options = self.query_one(AdapterList)

@@ -1,0 +1,107 @@
+"""Snapshots of every screen, panel and modal, on the scripted fake backend at fixed sizes.
+
+Update after an intended visual change with `pytest tests/tui/test_tui_snapshots.py --snapshot-update`
+and look at the report before committing the new SVGs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from fake_backend import FakeBackend
+from pilot_helpers import ask, settle, to_transcript
+
+from engine.errors import WorkerDiedError
+from engine.types import AdapterSpec, SamplingSettings, SystemPrompt
+from tui.app import LogitscopeApp
+
+SIZE = (100, 30)
+SCRIPT = [["Yes", ",", " the", " sky", " is", " blue", " because", " of", " Ray", "leigh", " scattering", "."],
+          [" green", "."]]
+
+
+def make(adapters: tuple[AdapterSpec, ...] = (), **kwargs) -> LogitscopeApp:
+    backend = FakeBackend(script=[list(s) for s in SCRIPT])
+    backend.config = replace(backend.config, adapters=adapters)
+    return LogitscopeApp(backend, system=kwargs.pop("system", SystemPrompt()),
+                         sampling=SamplingSettings(temperature=0.0, seed=1), **kwargs)
+
+
+async def answered(pilot, cursor_moves: int = 4) -> None:
+    await settle(pilot)
+    await ask(pilot, "Why is the sky blue?")
+    await to_transcript(pilot)
+    await pilot.press("home", *["right"] * cursor_moves)
+
+
+def test_empty_main_screen(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_answer_with_cursor_and_inspector(snap_compare):
+    assert snap_compare(make(), terminal_size=SIZE, run_before=answered)
+
+
+@pytest.mark.parametrize("presses", [1, 2], ids=["entropy", "rank"])
+def test_tint_modes(snap_compare, presses):
+    async def run_before(pilot):
+        await answered(pilot)
+        await pilot.press(*["t"] * presses)
+    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_forked_branch(snap_compare):
+    async def run_before(pilot):
+        await answered(pilot, 5)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("home", *["right"] * 5)
+    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5"], ids=["system", "adapters", "sampling", "model"])
+def test_side_panels(snap_compare, key):
+    async def run_before(pilot):
+        await answered(pilot)
+        await pilot.press(key)
+        await pilot.pause()
+    app = make(adapters=(AdapterSpec("/a/pirate.gguf", 0.8), AdapterSpec("/a/terse.gguf", 0.0)),
+               system=SystemPrompt.custom("Answer briefly."))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_side_panel_wide_keeps_the_inspector(snap_compare):
+    async def run_before(pilot):
+        await answered(pilot)
+        await pilot.press("f4")
+        await pilot.pause()
+    assert snap_compare(make(), terminal_size=(200, 50), run_before=run_before)
+
+
+def test_rendered_prompt_modal(snap_compare):
+    async def run_before(pilot):
+        await answered(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_error_modal(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        pilot.app.backend.fail_next = WorkerDiedError(
+            "The llama.cpp worker killed by SIGKILL. Nothing in this app was lost; the next request "
+            "starts a fresh worker.", details="llama_model_load: error loading model\nabort()")
+        await ask(pilot, "Why is the sky blue?")
+    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
