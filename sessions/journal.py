@@ -10,6 +10,7 @@ around them still load. Opening needs no model.
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
@@ -76,6 +77,7 @@ class Session:
         self.header = header
         self.problems = problems
         self._entries = entries
+        self._lock = threading.Lock()  # one append at a time from this process's threads
         self.turns = TurnList(entries)
 
     # ----- identity -------------------------------------------------------------------------------
@@ -122,28 +124,27 @@ class Session:
     @classmethod
     def open(cls, path: str | Path) -> Session:
         path = Path(path)
-        where = str(path)
-        try:
-            with open(path, "rb") as handle:
-                first = handle.readline(_HEADER_PEEK)
-                if not first.endswith(b"\n"):
-                    raise NotASessionError(
-                        f"{where} is not a logitscope session (no complete header line)."
-                    )
-                header = parse_header(first, where)
-                body = handle.read()
-        except FileNotFoundError:
-            raise SessionError(f"{where} does not exist.", title="No such session") from None
-        except IsADirectoryError:
-            raise NotASessionError(f"{where} is a directory, not a session file.") from None
+        header, body = _read(path, whole=True)
         entries, problems = scan(body, first_line=2)
         return cls(path, header, entries, problems)
+
+    @staticmethod
+    def read_header(path: str | Path) -> SessionHeader:
+        """Only the header (cheap: for finding a session by name)."""
+        return _read(Path(path), whole=False)[0]
 
     # ----- appending ------------------------------------------------------------------------------
 
     def append_turn(self, turn: Turn) -> Turn:
         """Write `turn` durably (write, flush, fsync) and add it to `turns`; returns it."""
         data = turn_line(turn)
+        with self._lock:
+            self._append_line(data)
+            line = (self._entries[-1].line + 1) if self._entries else 2
+            self.turns._add(parse_turn(data[:-1], line), turn)
+        return turn
+
+    def _append_line(self, data: bytes) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
         try:
             if fcntl is not None:
@@ -156,13 +157,26 @@ class Session:
             os.fsync(fd)
         finally:
             os.close(fd)  # closing releases the lock
-        line = (self._entries[-1].line + 1) if self._entries else 2
-        entry = parse_turn(data[:-1], line)
-        self.turns._add(entry, turn)
-        return turn
 
     def __repr__(self) -> str:
         return f"Session({self.id!r}, {len(self.turns)} turns, {str(self.path)!r})"
+
+
+def _read(path: Path, whole: bool) -> tuple[SessionHeader, bytes]:
+    where = str(path)
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(_HEADER_PEEK)
+            if not first.endswith(b"\n"):
+                raise NotASessionError(
+                    f"{where} is not a logitscope session (no complete header line)."
+                )
+            header = parse_header(first, where)
+            return header, handle.read() if whole else b""
+    except FileNotFoundError:
+        raise SessionError(f"{where} does not exist.", title="No such session") from None
+    except IsADirectoryError:
+        raise NotASessionError(f"{where} is a directory, not a session file.") from None
 
 
 def scan(body: bytes, first_line: int) -> tuple[list[TurnEntry], list[Problem]]:

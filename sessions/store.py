@@ -111,7 +111,7 @@ class SessionStore:
         by_name = []
         for path in files:
             try:
-                if Session.open(path).name == ref:
+                if Session.read_header(path).name == ref:
                     by_name.append(path)
             except SessionError:
                 continue
