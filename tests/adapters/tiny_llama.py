@@ -138,3 +138,35 @@ def hf_model(cfg: TinyConfig, weights: dict[str, np.ndarray]):
     missing, unexpected = model.load_state_dict(state, strict=False)
     assert not unexpected and all("rotary" in m for m in missing), (missing, unexpected)
     return model.eval()
+
+
+CHATML = (
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] "
+    "+ '<|im_end|>\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+
+def hf_tokenizer(cfg: TinyConfig):
+    """A byte-level tokenizer with ChatML specials that fits the tiny model's vocabulary."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
+    vocab = {"<unk>": 0, "<|im_start|>": 1, "<|im_end|>": 2}
+    for char in sorted(alphabet):
+        vocab[char] = len(vocab)
+    while len(vocab) < cfg.vocab:
+        vocab[f"w{len(vocab)}"] = len(vocab)
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", bos_token="<|im_start|>",
+                                   eos_token="<|im_end|>", pad_token="<|im_end|>")
+    fast.chat_template = CHATML
+    return fast
+
+
+def save_hf_folder(folder: Path, cfg: TinyConfig, weights: dict[str, np.ndarray]) -> Path:
+    hf_model(cfg, weights).save_pretrained(folder)
+    hf_tokenizer(cfg).save_pretrained(folder)
+    return folder
