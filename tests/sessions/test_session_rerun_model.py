@@ -145,3 +145,28 @@ def test_cli_rerun_and_rescore(recorded, monkeypatch, capsys):
     assert len(report["turns"]) == 3 and report["target"] is None
     token = report["turns"][0]["tokens"][0]
     assert {"id", "logprob", "original_logprob", "delta", "rank"} <= set(token)
+
+
+def test_branches_are_kept_and_rerun_keeps_their_links(backend, recorded):
+    store, _ = recorded
+    session = store.create("branchy")
+    greedy = SamplingSettings(temperature=0)
+    request = GenerationRequest((Message("user", "Count to five."),), sampling=greedy, max_tokens=6)
+    stream = backend.generate(request)
+    list(stream)
+    parent = record_turn(session, request, stream.result)
+    prefix = tuple(s.id for s in parent.steps[:2])
+    branch_request = GenerationRequest(request.messages, sampling=greedy, max_tokens=4,
+                                       continue_from=prefix)
+    stream = backend.generate(branch_request)
+    list(stream)
+    branch = record_turn(session, branch_request, stream.result, parent=parent.id,
+                         branch_position=2)
+    reopened = store.open("branchy")
+    assert reopened.turns[1] == branch
+    assert reopened.turns[1].parent == parent.id and reopened.turns[1].branch_position == 2
+    assert reopened.turns[1].request.continue_from == prefix
+    copy = store.create("branchy-again")
+    new_parent, new_branch = rerun(reopened, copy, backend, RunConfig())
+    assert new_branch.parent == new_parent.id and new_branch.branch_position == 2
+    assert [s.id for s in new_branch.steps] == [s.id for s in branch.steps]
