@@ -114,29 +114,31 @@ def parse_header(line: bytes, where: str) -> SessionHeader:
         raise NotASessionError(f"{where} has a malformed session header: {exc}") from exc
 
 
-def parse_turn(line: bytes | memoryview, number: int) -> TurnEntry:
-    """Check one turn line (its JSON head and the CRC of its steps); raise ValueError if damaged."""
-    raw = bytes(line[: len(_TURN_PREFIX)])
-    if raw != _TURN_PREFIX:
-        record = json.loads(bytes(line))  # ValueError if it is not JSON at all
+def parse_turn(buf: bytes, number: int, start: int = 0, end: int | None = None) -> TurnEntry:
+    """Check the turn line `buf[start:end]` (JSON head parsed, CRC over the whole line verified);
+    raise ValueError if it is damaged. Works in place: a file's lines are not copied."""
+    end = len(buf) if end is None else end
+    if not buf.startswith(_TURN_PREFIX, start, end):
+        record = json.loads(buf[start:end])  # ValueError if it is not JSON at all
         kind = record.get("type") if isinstance(record, dict) else None
         raise ValueError(f"unknown record type {kind!r}")
-    data = line if isinstance(line, bytes) else bytes(line)
-    split = data.rfind(_STEPS_KEY)
-    crc_at = data.rfind(_CRC_KEY, 0, max(split, 0))
-    if split < 0 or crc_at < 0 or not data.endswith(b"}"):
+    # Structural keys cannot occur inside JSON strings (their quotes would be escaped), and the
+    # head has no other "crc32" or "steps" key, so the first match is the real one.
+    crc_at = buf.find(_CRC_KEY, start, end)
+    split = buf.find(_STEPS_KEY, crc_at, min(end, crc_at + len(_CRC_KEY) + 24)) if crc_at >= 0 else -1
+    if split < 0 or buf[end - 1: end] != b"}":
         raise ValueError("turn record without its checksum and token steps (cut short?)")
-    steps_raw = memoryview(data)[split + len(_STEPS_KEY): -1]
+    view = memoryview(buf)
+    steps_raw = view[split + len(_STEPS_KEY): end - 1]
     try:
-        stored = int(data[crc_at + len(_CRC_KEY): split])
+        stored = int(buf[crc_at + len(_CRC_KEY): split])
     except ValueError:
         stored = -1
-    if stored != zlib.crc32(steps_raw, zlib.crc32(memoryview(data)[:crc_at])):
+    if stored != zlib.crc32(steps_raw, zlib.crc32(view[start:crc_at])):
         raise ValueError("checksum mismatch (damaged record)")
-    meta = json.loads(data[:split] + b"}")
-    for key in ("id", "kind", "request", "result"):
-        if key not in meta:
-            raise ValueError(f"turn record lacks {key!r}")
+    meta = json.loads(buf[start:split] + b"}")
+    if not isinstance(meta, dict) or any(k not in meta for k in ("id", "kind", "request", "result")):
+        raise ValueError("turn record lacks its id, kind, request or result")
     return TurnEntry(number, meta, steps_raw)
 
 

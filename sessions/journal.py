@@ -141,7 +141,7 @@ class Session:
         with self._lock:
             self._append_line(data)
             line = (self._entries[-1].line + 1) if self._entries else 2
-            self.turns._add(parse_turn(data[:-1], line), turn)
+            self.turns._add(parse_turn(data, line, 0, len(data) - 1), turn)
         return turn
 
     def _append_line(self, data: bytes) -> None:
@@ -172,7 +172,13 @@ def _read(path: Path, whole: bool) -> tuple[SessionHeader, bytes]:
                     f"{where} is not a logitscope session (no complete header line)."
                 )
             header = parse_header(first, where)
-            return header, handle.read() if whole else b""
+            if not whole:
+                return header, b""
+            # One read of the known size (an unsized read() after readline() regrows its buffer).
+            size = os.fstat(handle.fileno()).st_size - handle.tell()
+            body = handle.read(max(0, size))
+            more = handle.read()  # appended since the fstat
+            return header, body + more if more else body
     except FileNotFoundError:
         raise SessionError(f"{where} does not exist.", title="No such session") from None
     except IsADirectoryError:
@@ -193,7 +199,7 @@ def scan(body: bytes, first_line: int) -> tuple[list[TurnEntry], list[Problem]]:
             end = size
         if end > start:
             try:
-                entries.append(parse_turn(body[start:end], number))
+                entries.append(parse_turn(body, number, start, end))
             except (ValueError, KeyError, TypeError) as exc:
                 if complete:
                     problems.append(Problem(number, f"damaged record skipped: {exc}"))
