@@ -56,7 +56,10 @@ def _shown(text: str) -> str:
     return text.replace("\n", "↵").replace("\t", "⇥") or "∅"
 
 
-def _token(turn_no: int, step: TokenStep) -> str:
+RICH_TOOLTIP_LIMIT = 20_000  # tokens; above it, hover shows the plain `title` only (file size)
+
+
+def _token(turn_no: int, step: TokenStep, rich: bool) -> str:
     rows = []
     tips = []
     for alt in step.top:
@@ -73,12 +76,13 @@ def _token(turn_no: int, step: TokenStep) -> str:
     else:
         raw = step.piece.decode("utf-8", "replace") if step.piece else ""
         body = f'<span class="ctl">{html.escape(raw if raw.isprintable() and raw else "·")}</span>'
+    tip = (f'<span class="tip">{html.escape(head)}<table>{"".join(rows)}</table></span>'
+           if rich else "")
     return (f'<span class="t" id="t{turn_no}-{step.i}" style="background:{tint(step.prob)}" '
-            f'title="{title}">{body}<span class="tip">{html.escape(head)}'
-            f"<table>{''.join(rows)}</table></span></span>")
+            f'title="{title}">{body}{tip}</span>')
 
 
-def _turn(turn_no: int, turn: Turn) -> str:
+def _turn(turn_no: int, turn: Turn, rich: bool) -> str:
     meta = "".join(f"<li>{html.escape(line)}</li>" for line in describe_config(turn))
     if turn.parent:
         meta += f"<li>Branch of turn {html.escape(turn.parent)} at token {turn.branch_position}</li>"
@@ -97,19 +101,22 @@ def _turn(turn_no: int, turn: Turn) -> str:
     else:
         label = ("Assistant" if isinstance(result, GenerationResult) else
                  f"Scored continuation · total log-probability {result.total_logprob:.3f}")
-        tokens = "".join(_token(turn_no, s) for s in turn.steps)
+        tokens = "".join(_token(turn_no, s, rich) for s in turn.steps)
         parts.append(f'<div class="who">{html.escape(label)}</div><div class="answer">{tokens}</div>')
     parts.append("</section>")
     return "".join(parts)
 
 
-def export_html(session: Session) -> str:
+def export_html(session: Session, rich_tooltips: bool | None = None) -> str:
+    """The page; `rich_tooltips` (default: up to RICH_TOOLTIP_LIMIT tokens) adds the CSS top-k
+    table to each token besides its `title` (about 1 KB a token)."""
     h = session.header
+    total = sum(len(t.steps) for t in session.turns)
+    rich = total <= RICH_TOOLTIP_LIMIT if rich_tooltips is None else rich_tooltips
     legend = "".join(f'<span style="background:{tint(p / 10)}"></span>' for p in range(11))
     origin = (f" · derived from {html.escape(h.origin.session)} ({html.escape(h.origin.relation)}: "
               f"{html.escape(h.origin.config)})" if h.origin else "")
-    turns = "\n".join(_turn(n, t) for n, t in enumerate(session.turns, 1))
-    total = sum(len(t.steps) for t in session.turns)
+    turns = "\n".join(_turn(n, t, rich) for n, t in enumerate(session.turns, 1))
     mean_p = (math.fsum(s.prob for t in session.turns for s in t.steps) / total) if total else 0.0
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -130,3 +130,10 @@ def test_jsonl_export_is_a_session_again(session, tmp_path):
     copy = Session.open(out)
     assert list(copy.turns) == list(session.turns)
     assert all(json.loads(line) for line in out.read_text().splitlines())
+
+
+def test_html_without_rich_tooltips_keeps_the_title(session):
+    page = export_html(session, rich_tooltips=False)
+    assert 'class="tip"' not in page
+    first = session.turns[0].steps[0]
+    assert f"{first.top[1].prob:.3f}" in page and 'title="#0 id' in page
