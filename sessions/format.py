@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from .codec import decode, decode_steps, encode, encode_steps
+from .codec import decode, encode, encode_steps
 from .errors import NewerFormatError, NotASessionError
 from .model import REQUEST_TYPES, AdapterRecord, SessionHeader, Turn, TurnKind, TurnOrigin
 
