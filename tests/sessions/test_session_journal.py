@@ -168,3 +168,21 @@ def test_sessions_import_no_textual_and_no_llama_cpp():
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_adapters_are_recorded_with_their_file_hash(tmp_path):
+    import hashlib
+
+    adapter = tmp_path / "pirate.gguf"
+    adapter.write_bytes(b"not really a lora" * 100)
+    rng = random.Random(5)
+    request, result = synthetic.generation(rng, 4)
+    specs = (AdapterSpec(str(adapter), 0.75), AdapterSpec(str(tmp_path / "gone.gguf"), -1.0))
+    result = replace(result, provenance=replace(result.provenance, adapters=specs))
+    session = SessionStore(tmp_path).create("lora")
+    record_turn(session, request, result)
+    turn = Session.open(session.path).turns[0]
+    assert turn.adapters[0].sha256 == hashlib.sha256(adapter.read_bytes()).hexdigest()
+    assert turn.adapters[0].scale == 0.75
+    assert turn.adapters[1].sha256 == "" and turn.adapters[1].scale == -1.0
+    assert turn.provenance.adapters == specs
