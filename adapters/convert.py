@@ -46,37 +46,26 @@ class BaseModel:
     tensor_shapes: dict[str, tuple[int, ...]] = field(repr=False)  # ggml order: [n_in, n_out]
 
 
-def _field(reader, key: str):
-    f = reader.fields.get(key)
-    if f is None or not f.data:
-        return None
-    value = f.parts[f.data[0]]
-    if f.types and f.types[0].name == "STRING":
-        return bytes(value).decode("utf-8", errors="replace")
-    return value.tolist()[0] if hasattr(value, "tolist") else value
-
-
 def read_base_model(path: str | Path) -> BaseModel:
     """Read the architecture, head counts and tensor shapes of a base GGUF model."""
-    from gguf import GGUFReader
+    from engine.adapter_check import read_gguf_header
 
     path = str(path)
     if not os.path.isfile(path):
         raise AdapterToolError(f"The base model {path} does not exist (give the .gguf file).")
     try:
-        reader = GGUFReader(path)
-    except Exception as exc:  # gguf-py raises ValueError / struct.error on non-GGUF files
+        fields, shapes = read_gguf_header(path)
+    except (ValueError, OSError) as exc:  # struct.error is a ValueError
         raise AdapterToolError(f"{path} is not a readable GGUF model: {exc}") from exc
-    arch = _field(reader, "general.architecture")
-    if _field(reader, "general.type") == "adapter":
+    arch = fields.get("general.architecture")
+    if fields.get("general.type") == "adapter":
         raise AdapterToolError(f"{path} is an adapter, not a base model.")
-    if not arch:
+    if not isinstance(arch, str) or not arch:
         raise AdapterToolError(f"{path} has no general.architecture; is it a GGUF model?")
-    n_head = _field(reader, f"{arch}.attention.head_count") or 0
-    n_head_kv = _field(reader, f"{arch}.attention.head_count_kv") or n_head
-    shapes = {t.name: tuple(int(d) for d in t.shape) for t in reader.tensors}
-    return BaseModel(path, arch, int(_field(reader, f"{arch}.block_count") or 0),
-                     int(n_head), int(n_head_kv), shapes)
+    n_head = int(fields.get(f"{arch}.attention.head_count") or 0)
+    n_head_kv = int(fields.get(f"{arch}.attention.head_count_kv") or n_head)
+    return BaseModel(path, arch, int(fields.get(f"{arch}.block_count") or 0), n_head, n_head_kv,
+                     {name: dims[:2] for name, dims in shapes.items()})
 
 
 def permute_for_rope(rows: np.ndarray, n_head: int) -> np.ndarray:

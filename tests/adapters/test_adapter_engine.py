@@ -100,3 +100,17 @@ def test_default_model_hot_swap_is_bit_identical(tmp_path):
         backend.set_adapters(())
         assert backend.logits(ids) == base
         assert np.abs(np.array(changed) - np.array(base)).max() > 0.01
+
+
+def test_fast_header_reader_matches_gguf_py(tiny_gguf, lora):
+    from gguf import GGUFReader
+
+    from engine.adapter_check import read_gguf_header
+
+    for path in (tiny_gguf, lora[0]):
+        fields, shapes = read_gguf_header(str(path))
+        reader = GGUFReader(str(path))
+        assert shapes == {t.name: tuple(int(d) for d in t.shape) for t in reader.tensors}
+        assert fields["general.architecture"] == "llama"
+    assert read_gguf_header(str(lora[0]))[0]["general.type"] == "adapter"
+    assert read_gguf_header(str(tiny_gguf))[0]["llama.attention.head_count_kv"] == 2
