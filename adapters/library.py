@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.adapter_check import read_gguf_header
 from engine.locations import data_dir
 
 from .errors import AdapterToolError
-from .inspect import AdapterInfo, inspect_adapter, peek_general_type
+from .inspect import AdapterInfo, inspect_adapter
 
 
 def library_dir() -> Path:
@@ -50,6 +51,14 @@ def resolve_adapter(name_or_path: str, folders: Iterable[str | Path] = ()) -> Pa
     raise AdapterToolError(f"No adapter {name_or_path!r}: not a file, and not in the adapter library.")
 
 
+def _gguf_type(path: Path) -> str | None:
+    try:
+        kind = read_gguf_header(str(path))[0].get("general.type")
+    except (ValueError, OSError):
+        return None
+    return kind if isinstance(kind, str) else None
+
+
 @dataclass(frozen=True)
 class LibraryEntry:
     path: Path
@@ -74,7 +83,7 @@ def list_adapters(folders: Iterable[str | Path] = ()) -> list[LibraryEntry]:
             if real in seen:
                 continue
             seen.add(real)
-            if peek_general_type(path) not in (None, "adapter"):
+            if _gguf_type(path) not in (None, "adapter"):
                 continue  # a model or other GGUF sharing the folder
             try:
                 entries.append(LibraryEntry(path, inspect_adapter(path)))
