@@ -139,6 +139,16 @@ def _backend(session: Session, config, n_ctx: int | None):
     return LocalBackend(ModelConfig(model, n_ctx=n_ctx or first.provenance.n_ctx, adapters=adapters))
 
 
+def _discard_if_empty(store: SessionStore, target: Session | None) -> str:
+    """After a failed run: remove the new session if it got no turn, else say what was kept."""
+    if target is None:
+        return ""
+    if not len(target.turns):
+        store.delete(str(target.path))
+        return ""
+    return f" (the {len(target.turns)} turns done are kept in session {target.id})"
+
+
 def _progress(total: int, verb: str):
     def report(number: int, _item: object) -> None:
         print(f"{verb} turn {number}/{total}", file=sys.stderr)
@@ -209,7 +219,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     from sessions.rerun import rerun
 
     store = SessionStore()
-    backend = None
+    backend = target = None
     try:
         source = _open(store, args.session)
         config = _run_config(args)
@@ -218,6 +228,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
                               SessionOrigin(source.id, "rerun", config.describe()))
         turns = rerun(source, target, backend, config, _progress(len(source.turns), "re-ran"))
     except (SessionError, EngineError) as exc:
+        exc.msg += _discard_if_empty(store, target)
         return _fail(exc)
     finally:
         if backend is not None:
@@ -235,7 +246,7 @@ def cmd_rescore(args: argparse.Namespace) -> int:
     from sessions.rerun import rescore
 
     store = SessionStore()
-    backend = None
+    backend = target = None
     try:
         source = _open(store, args.session)
         config = _run_config(args)
@@ -244,6 +255,7 @@ def cmd_rescore(args: argparse.Namespace) -> int:
             args.name or f"{source.id}-rescore", SessionOrigin(source.id, "rescore", config.describe()))
         report = rescore(source, backend, config, target, _progress(len(source.turns), "re-scored"))
     except (SessionError, EngineError) as exc:
+        exc.msg += _discard_if_empty(store, target)
         return _fail(exc)
     finally:
         if backend is not None:
