@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from adapters.convert import convert_peft, load_peft_pairs, permute_for_rope
+from adapters.convert import convert_peft, permute_for_rope
+from adapters.peft_files import load_peft_pairs
 from adapters.errors import AdapterToolError
 from adapters.inspect import inspect_adapter
 from safetensors_writer import write_safetensors
