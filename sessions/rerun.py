@@ -24,7 +24,6 @@ from engine.types import (
     AdapterSpec,
     ChoiceRequest,
     GenerationRequest,
-    ModelConfig,
     ScoreRequest,
     SystemPrompt,
 )
@@ -82,10 +81,9 @@ def preflight(session: Session, config: RunConfig) -> None:
 
 
 def _activate(backend: Backend, model: str, adapters: tuple[AdapterSpec, ...]) -> None:
-    loaded = backend.info is not None
-    if not loaded or os.path.realpath(backend.config.model_path) != os.path.realpath(model):
-        backend.load(replace(backend.config, model_path=model, adapters=adapters)
-                     if isinstance(backend.config, ModelConfig) else ModelConfig(model, adapters=adapters))
+    """Load `model` (keeping the backend's context size and GPU settings) or just swap adapters."""
+    if backend.info is None or os.path.realpath(backend.config.model_path) != os.path.realpath(model):
+        backend.load(replace(backend.config, model_path=model, adapters=adapters))
     elif tuple(backend.config.adapters) != tuple(adapters):
         backend.set_adapters(adapters)
 
