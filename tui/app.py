@@ -14,16 +14,18 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from engine.backend import Backend
+from engine.locations import data_dir
 from engine.types import ModelConfig, SamplingSettings, SystemPrompt
 
 from .chat_state import ChatState
 from .config import ConfigError, Settings, load_settings
-from .keymap import MAIN_BINDINGS
+from .keymap import ALL_BINDINGS, APP_BINDINGS
 from .screens.main import MainScreen
 
 
 class LogitscopeApp(App[int]):
     CSS_PATH = "app.tcss"
+    BINDINGS = APP_BINDINGS
     TITLE = "logitscope"
 
     def __init__(self, backend: Backend, system: SystemPrompt = SystemPrompt(),
@@ -51,13 +53,22 @@ class LogitscopeApp(App[int]):
         yield from super().get_system_commands(screen)
         main = self.main_screen
         seen: set[str] = set()
-        for binding in MAIN_BINDINGS:
+        for binding in ALL_BINDINGS:
             if binding.action in seen:
                 continue
             seen.add(binding.action)
             key = self.settings.key_for(binding.id or "", binding.key)
             yield SystemCommand(binding.tooltip or binding.description, f"key: {key}",
                                 partial(main.run_action, binding.action))
+
+
+    def action_save_screenshot(self) -> None:
+        """Numbered SVGs in <data dir>/screenshots (no timestamps, so names are predictable)."""
+        folder = data_dir() / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"logitscope-{len(list(folder.glob('logitscope-*.svg'))) + 1:03d}.svg"
+        path = self.save_screenshot(filename=name, path=str(folder))
+        self.notify(f"Saved {path}", timeout=2)
 
 
 def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSettings | None = None) -> int:

@@ -41,3 +41,11 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("p", "show_prompt", "Rendered prompt", id="show_prompt_letter", show=False),
     Binding("n", "new_chat", "New conversation", id="new_chat", show=False),
 ]
+
+# App-level: these work on every screen, modals included.
+APP_BINDINGS: list[Binding] = [
+    Binding("f10", "save_screenshot", "Screenshot", id="screenshot", priority=True,
+            tooltip="Save an SVG screenshot of the screen to the data dir"),
+]
+
+ALL_BINDINGS = MAIN_BINDINGS + APP_BINDINGS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pilot_helpers import ask, settle
 
 from tui.config import Settings
-from tui.keymap import MAIN_BINDINGS
+from tui.keymap import ALL_BINDINGS as MAIN_BINDINGS
 from rich.console import Console
 
 from tui.screens.help import HelpScreen, bindings_table
@@ -85,3 +85,15 @@ async def test_rendered_prompt_modal_shows_special_tokens(make_app):
         assert "<|im_start|>user\nhello<|im_end|>" in body and body.endswith("assistant\n")
         await pilot.press("escape")
         assert not isinstance(app.screen, PromptModal)
+
+
+async def test_f10_saves_a_numbered_svg_screenshot_in_the_data_dir(make_app, isolated_dirs):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f10", "f1")
+        await pilot.pause()
+        await pilot.press("f10")
+        shots = sorted((isolated_dirs / "data" / "screenshots").glob("*.svg"))
+        assert [p.name for p in shots] == ["logitscope-001.svg", "logitscope-002.svg"]
+        assert "Keys" in shots[1].read_text()

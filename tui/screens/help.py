@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from ..config import Settings
-from ..keymap import MAIN_BINDINGS
+from ..keymap import ALL_BINDINGS
 
 PANEL_KEYS = [
     ("adapters panel", "space / + / - / x", "toggle, scale ±0.1, remove the highlighted adapter"),
@@ -29,7 +29,7 @@ def bindings_table(settings: Settings) -> Table:
     table.add_column("keys", style="bold cyan", no_wrap=True)
     table.add_column("action")
     table.add_column("id", style="dim")
-    for binding in MAIN_BINDINGS:
+    for binding in ALL_BINDINGS:
         table.add_row(settings.key_for(binding.id or "", binding.key), binding.tooltip or binding.description, binding.id)
     for where, keys, what in PANEL_KEYS:
         table.add_row(keys, f"{what} ({where})", "")

@@ -51,7 +51,7 @@ class Inspector(Vertical):
         text.append("  ")
         text.append(repr(step.text) if step.text else "∅ (end / partial char)", style="reverse")
         if step.forced:
-            text.append("  (chosen by you)", style="italic")
+            text.append(" (chosen by you)", style="italic")
         text.append(f"\np {step.prob:.3f}   rank {step.rank + 1}\n")
         text.append(f"entropy {step.entropy:.2f} nats\neff. vocab {step.effective_vocab:.1f}   ")
         text.append(f"top-1 {step.top1_prob:.2f}")
@@ -64,7 +64,7 @@ class Inspector(Vertical):
             label.append(f" {alt.prob:6.1%}")
             options.add_option(Option(label, id=f"alt-{n}"))
         if step.top:
-            options.highlighted = 0
+            options.highlighted = min(step.rank, len(step.top) - 1)
 
     @on(OptionList.OptionSelected, "#alternatives")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

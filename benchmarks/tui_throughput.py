@@ -1,0 +1,106 @@
+"""Does the TUI keep up with the engine? Tokens/s reaching the transcript vs the bare stream.
+
+Runs the default model greedily on a fixed prompt twice with one LocalBackend: once iterating
+the engine's stream directly, once through a headless LogitscopeApp, and times the span from the
+first to the last token in each (so prompt evaluation and KV-cache reuse do not favour either).
+While the TUI run streams it presses keys (tint cycle and cursor moves) and measures the time
+from each key press to the next screen update that reflects it. Prints one JSON object:
+
+    {"engine_tok_s", "tui_tok_s", "ratio", "keystroke_ms"}   (plus the token counts)
+
+Usage: python benchmarks/tui_throughput.py [--tokens 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+
+from engine import LocalBackend, default_model_path
+from engine.types import GenerationRequest, Message, ModelConfig, SamplingSettings, SystemPrompt
+
+PROMPT = "Write a long story about a lighthouse keeper who finds a message in a bottle."
+GREEDY = SamplingSettings(temperature=0.0, seed=1)
+
+
+def engine_rate(backend: LocalBackend, tokens: int) -> tuple[float, int]:
+    request = GenerationRequest((Message("user", PROMPT),), SystemPrompt.none(), GREEDY, tokens)
+    times = [time.perf_counter() for _ in backend.generate(request)]
+    return (len(times) - 1) / (times[-1] - times[0]), len(times)
+
+
+async def tui_rate(backend: LocalBackend, tokens: int) -> tuple[float, int, list[float]]:
+    from tui.app import LogitscopeApp
+
+    app = LogitscopeApp(backend, SystemPrompt.none(), GREEDY, max_tokens=tokens)
+    renders: list[tuple[float, int]] = []  # (time, tokens in the transcript) per frame drawn
+    displays: list[tuple[float, object]] = []  # (time, UI state) per screen update
+    latencies: list[float] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.main_screen
+        await app.workers.wait_for_complete()
+        original_display = app._display
+
+        def display(target, renderable):
+            if renderable is not None:
+                displays.append((time.perf_counter(), (screen.tint, screen.cursor)))
+            return original_display(target, renderable)
+
+        app._display = display
+        original_show = screen.show_streamed
+
+        def show_streamed(turn_index):
+            original_show(turn_index)
+            renders.append((time.perf_counter(), len(screen.chat.conversation.turns[turn_index].answer.steps)))
+
+        screen.show_streamed = show_streamed
+        screen.query_one("#message").value = PROMPT
+        await pilot.press("enter")
+        screen.query_one("#transcript").focus()
+        keys = ["t", "left", "t", "right"]
+        n = 0
+        while screen.job is not None:
+            await asyncio.sleep(0.15)
+            if screen.job is None:
+                break
+            before = (screen.tint, screen.cursor)
+            start = time.perf_counter()
+            await pilot.press(keys[n % len(keys)])
+            n += 1
+            for _ in range(400):
+                hits = [t for t, state in displays if t >= start and state != before]
+                if hits:
+                    latencies.append((hits[0] - start) * 1000)
+                    break
+                await asyncio.sleep(0.0005)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    (t0, n0), (t1, n1) = renders[0], renders[-1]
+    return (n1 - n0) / (t1 - t0), n1, latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=200)
+    args = parser.parse_args()
+    backend = LocalBackend(ModelConfig(str(default_model_path())))
+    try:
+        backend.start()
+        engine_tok_s, engine_n = engine_rate(backend, args.tokens)
+        tui_tok_s, tui_n, latencies = asyncio.run(tui_rate(backend, args.tokens))
+    finally:
+        backend.close()
+    print(json.dumps({
+        "engine_tok_s": round(engine_tok_s, 2),
+        "tui_tok_s": round(tui_tok_s, 2),
+        "ratio": round(tui_tok_s / engine_tok_s, 3),
+        "keystroke_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "tokens": {"engine": engine_n, "tui": tui_n, "keystrokes": len(latencies)},
+    }))
+
+
+if __name__ == "__main__":
+    main()
