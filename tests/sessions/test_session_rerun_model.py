@@ -170,3 +170,27 @@ def test_branches_are_kept_and_rerun_keeps_their_links(backend, recorded):
     new_parent, new_branch = rerun(reopened, copy, backend, RunConfig())
     assert new_branch.parent == new_parent.id and new_branch.branch_position == 2
     assert [s.id for s in new_branch.steps] == [s.id for s in branch.steps]
+
+
+def test_rerun_with_an_adapter_records_its_hash_and_rescore_without_it(backend, recorded, tmp_path):
+    import hashlib
+
+    random_lora = pytest.importorskip("adapters.random_lora").random_lora
+    from sessions import SessionOrigin
+    from engine.types import AdapterSpec
+
+    store, session = recorded
+    lora = random_lora(backend.config.model_path, tmp_path / "random.gguf", rank=4, std=0.05,
+                       targets=("q_proj", "v_proj"))
+    config = RunConfig(adapters=(AdapterSpec(str(lora), 1.0),))
+    target = store.create("with-lora", origin=SessionOrigin(session.id, "rerun", config.describe()))
+    try:
+        rerun(session, target, backend, config)
+        tuned = store.open("with-lora")
+        digest = hashlib.sha256(lora.read_bytes()).hexdigest()
+        assert all(t.adapters[0].sha256 == digest and t.adapters[0].scale == 1.0 for t in tuned.turns)
+        assert compare_sessions(session, tuned).turns[0].mean_js > 1e-4
+        report = rescore(tuned, backend, RunConfig(adapters=()))  # the base model on the tuned answers
+        assert any(abs(t.delta) > 1e-3 for turn in report.turns for t in turn.tokens)
+    finally:
+        backend.set_adapters(())
