@@ -54,25 +54,22 @@ class LocalGeneration:
         backend = self._backend
         with backend._lock:
             backend._send("generate", self._request)
-            finished = False
             try:
                 while True:
-                    kind, value = backend._receive()
-                    if kind == "step":
-                        yield value
-                    else:
+                    kind, value = backend._receive()  # an error reply ends the stream by raising
+                    if kind != "step":
                         self.result = value
-                        finished = True
                         return
-            finally:
-                if not finished and backend._alive():
-                    # The consumer stopped early: cancel and drain so the pipe stays in step.
-                    backend._cancel.set()
-                    try:
-                        while backend._receive()[0] == "step":
-                            pass
-                    except EngineError:
+                    yield value
+            except GeneratorExit:
+                # The consumer stopped early: cancel and drain so the pipe stays in step.
+                backend._cancel.set()
+                try:
+                    while backend._receive()[0] == "step":
                         pass
+                except EngineError:
+                    pass
+                raise
 
 
 class LocalBackend:

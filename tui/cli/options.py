@@ -1,0 +1,85 @@
+"""Command-line options shared by ask, choose, score and tui, and their translation to engine types.
+
+Flag names here are public interface (documented in the README); keep them stable.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from engine.default_model import default_model_path
+from engine.types import AdapterSpec, ModelConfig, SamplingSettings, SystemPrompt
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model")
+    group.add_argument("--model", metavar="PATH", help="GGUF model (default: embedded SmolLM2-135M-Instruct)")
+    group.add_argument("--n-ctx", type=int, default=4096, help="context window in tokens (default 4096)")
+    group.add_argument("--n-gpu-layers", type=int, default=0,
+                       help="layers offloaded to the GPU by llama.cpp; -1 = all (default 0)")
+    group.add_argument("--adapter", action="append", default=[], metavar="FILE[:SCALE]",
+                       help="GGUF LoRA adapter at a scale (default 1.0); repeatable")
+
+
+def add_system_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("system prompt (default: --no-system)")
+    mode = group.add_mutually_exclusive_group()
+    mode.add_argument("--system", metavar="TEXT", help="a system message with this text")
+    mode.add_argument("--no-system", action="store_true",
+                      help="no system message at all (the chat template may inject its own default)")
+    mode.add_argument("--empty-system", action="store_true", help='a system message whose content is ""')
+
+
+def add_sampling_options(parser: argparse.ArgumentParser) -> None:
+    defaults = SamplingSettings()
+    group = parser.add_argument_group("sampling")
+    group.add_argument("--max-tokens", type=int, default=256, help="tokens to generate at most (default 256)")
+    group.add_argument("--temperature", type=float, default=defaults.temperature,
+                       help=f"0 = greedy (default {defaults.temperature})")
+    group.add_argument("--top-p", type=float, default=defaults.top_p, help=f"default {defaults.top_p}")
+    group.add_argument("--top-k", type=int, default=defaults.top_k, help=f"0 = off (default {defaults.top_k})")
+    group.add_argument("--min-p", type=float, default=defaults.min_p, help=f"default {defaults.min_p}")
+    group.add_argument("--repeat-penalty", type=float, default=defaults.repeat_penalty,
+                       help=f"1.0 = off (default {defaults.repeat_penalty})")
+    group.add_argument("--seed", type=int, default=None, help="sampler seed (default: random, recorded)")
+
+
+def add_probability_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--top-k-probs", type=int, default=10, metavar="K",
+                        help="alternatives reported per position, 0-100 (default 10)")
+    parser.add_argument("--json", action="store_true", help="machine-readable JSON Lines output")
+
+
+def model_config(args: argparse.Namespace) -> ModelConfig:
+    path = args.model or str(default_model_path())
+    return ModelConfig(
+        model_path=path,
+        n_ctx=args.n_ctx,
+        n_gpu_layers=args.n_gpu_layers,
+        adapters=tuple(AdapterSpec.parse(a) for a in args.adapter),
+    )
+
+
+def system_prompt(args: argparse.Namespace) -> SystemPrompt:
+    if args.system is not None:
+        return SystemPrompt.custom(args.system)
+    if args.empty_system:
+        return SystemPrompt.empty()
+    return SystemPrompt.none()
+
+
+def sampling(args: argparse.Namespace) -> SamplingSettings:
+    return SamplingSettings(
+        temperature=args.temperature,
+        top_p=args.top_p,
+        top_k=args.top_k,
+        min_p=args.min_p,
+        repeat_penalty=args.repeat_penalty,
+        seed=args.seed,
+    )
+
+
+def top_k_probs(args: argparse.Namespace) -> int:
+    if not 0 <= args.top_k_probs <= 100:
+        raise SystemExit("logitscope: --top-k-probs must be between 0 and 100")
+    return args.top_k_probs

@@ -1,0 +1,21 @@
+"""`logitscope tui`: open the interactive app on a model configuration (the default command)."""
+
+from __future__ import annotations
+
+import argparse
+
+from . import options
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("tui", help="open the interactive TUI (the default)")
+    options.add_model_options(parser)
+    options.add_system_options(parser)
+    options.add_sampling_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tui.app import run_tui  # textual is imported only for the TUI
+
+    return run_tui(options.model_config(args), options.system_prompt(args), options.sampling(args))
