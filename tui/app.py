@@ -85,5 +85,6 @@ def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSetting
         app = LogitscopeApp(backend, system, sampling, settings=settings)
         code = app.run()
     finally:
+        backend.cancel()  # a generation still streaming holds the backend until it stops
         backend.close()
     return code or 0

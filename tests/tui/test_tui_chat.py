@@ -186,3 +186,14 @@ async def test_fake_backend_is_a_backend():
     from engine.backend import Backend
 
     assert isinstance(FakeBackend(), Backend)
+
+
+async def test_escape_abandons_an_edit_so_the_next_message_is_a_new_turn(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await ask(pilot, "first")
+        await pilot.press("f9", "escape")
+        assert app.screen.query_one("#message").value == "" and not app.screen.editing
+        await ask(pilot, "second")
+        assert [t.user for t in app.chat.conversation.turns] == ["first", "second"]

@@ -62,6 +62,8 @@ class EngineTasks:
             branch.result = worker.result
             if branch.result is not None:
                 self.last_result = branch.result
+        elif worker.state is WorkerState.CANCELLED:
+            branch.error = "interrupted"
         else:
             error = worker.error
             branch.error = getattr(error, "msg", None) or f"{type(error).__name__}: {error}"
@@ -72,6 +74,9 @@ class EngineTasks:
         self.job_target = None
         self.show_streamed(turn_index)
         self.refresh_status()
+
+    def on_unmount(self) -> None:
+        self.cancel_generation()  # do not leave the engine streaming to nobody at exit
 
     def cancel_generation(self) -> bool:
         if self.job is None:

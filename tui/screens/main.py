@@ -175,6 +175,10 @@ class MainScreen(EngineTasks, Navigation, Screen):
         if self.cancel_generation():
             self.notify("Cancelled.", timeout=2)
             return
+        if self.editing:  # Escape abandons an edit of the last message
+            self.editing = False
+            self.query_one("#message", Input).value = ""
+            return
         focused = self.focused
         if self.panel and focused is not None and self.query_one(f"#panel-{self.panel}") in focused.ancestors_with_self:
             self.action_toggle_panel(self.panel)
@@ -243,6 +247,7 @@ class MainScreen(EngineTasks, Navigation, Screen):
             return
         self.chat.conversation.clear()
         self.cursor = None
+        self.editing = False
         await self.query_one(Transcript).rebuild([])
         self.query_one(Inspector).show(None)
         self.query_one(AnswerPlot).show([])

@@ -35,6 +35,8 @@ def token_repr(text: str) -> str:
 class Inspector(Vertical):
     """Shows one TokenStep; posts AlternativeChosen when an alternative is selected."""
 
+    _shown: TokenStep | None = None
+
     def compose(self) -> ComposeResult:
         yield Static("No token selected.\nAsk something, then move the cursor with ←/→.", id="inspector-summary")
         yield OptionList(id="alternatives")
@@ -42,9 +44,12 @@ class Inspector(Vertical):
     def show(self, step: TokenStep | None, where: str = "") -> None:
         summary = self.query_one("#inspector-summary", Static)
         options = self.query_one("#alternatives", OptionList)
-        options.clear_options()
+        if step is self._shown:
+            return
+        self._shown = step
         if step is None:
-            summary.update("No token selected.\nAsk something, then move the cursor with ←/→.")
+            options.clear_options()
+            summary.update("No token selected.\nAsk something, then move the cursor with ←/→.", layout=False)
             return
         text = Text()
         text.append(f"{where}token {step.i}", style="bold")
@@ -55,14 +60,21 @@ class Inspector(Vertical):
         text.append(f"\np {step.prob:.3f}   rank {step.rank + 1}\n")
         text.append(f"entropy {step.entropy:.2f} nats\neff. vocab {step.effective_vocab:.1f}   ")
         text.append(f"top-1 {step.top1_prob:.2f}")
-        summary.update(text)
+        summary.update(text, layout=False)  # fixed height in the CSS
+        labels = []
         for n, alt in enumerate(step.top):
             label = Text()
             label.append(f"{n + 1:>2} ", style="dim")
             label.append(f"{token_repr(alt.text)[:12]:<12} ", style="bold" if alt.id == step.id else "")
             label.append(bar(alt.prob), style="green" if alt.id == step.id else "cyan")
             label.append(f" {alt.prob:6.1%}")
-            options.add_option(Option(label, id=f"alt-{n}"))
+            labels.append(label)
+        if options.option_count == len(labels):  # same shape: swap the text, skip a layout pass
+            for n, label in enumerate(labels):
+                options.replace_option_prompt_at_index(n, label)
+        else:
+            options.clear_options()
+            options.add_options([Option(label, id=f"alt-{n}") for n, label in enumerate(labels)])
         if step.top:
             options.highlighted = min(step.rank, len(step.top) - 1)
 

@@ -23,18 +23,24 @@ class AnswerPlot(Vertical):
         yield Sparkline([], summary_function=fmean, id="prob-line")
         yield Static("", id="distinct")
 
+    _shown: tuple[int, int] = (-1, -1)
+
     def show(self, steps: list[TokenStep]) -> None:
+        key = (id(steps), len(steps))
+        if key == self._shown:
+            return
+        self._shown = key
         entropies = [s.entropy for s in steps]
         probs = [s.prob for s in steps]
         self.query_one("#entropy-line", Sparkline).data = entropies
         self.query_one("#prob-line", Sparkline).data = probs
         if steps:
             self.query_one("#entropy-label", Static).update(
-                f"entropy  mean {fmean(entropies):.2f}  max {max(entropies):.2f} nats")
+                f"entropy  mean {fmean(entropies):.2f}  max {max(entropies):.2f} nats", layout=False)
             self.query_one("#prob-label", Static).update(
-                f"p(chosen)  mean {fmean(probs):.2f}  min {min(probs):.2f}")
+                f"p(chosen)  mean {fmean(probs):.2f}  min {min(probs):.2f}", layout=False)
         else:
-            self.query_one("#entropy-label", Static).update("entropy")
-            self.query_one("#prob-label", Static).update("p(chosen)")
+            self.query_one("#entropy-label", Static).update("entropy", layout=False)
+            self.query_one("#prob-label", Static).update("p(chosen)", layout=False)
         distinct = len({s.id for s in steps})
-        self.query_one("#distinct", Static).update(f"distinct tokens {distinct} / {len(steps)}")
+        self.query_one("#distinct", Static).update(f"distinct tokens {distinct} / {len(steps)}", layout=False)

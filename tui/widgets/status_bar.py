@@ -36,4 +36,4 @@ class StatusBar(Static):
         text.append(f"│ {info.tok_s:.1f} tok/s " if info.tok_s is not None else "│ – tok/s ")
         if info.activity:
             text.append(f"│ {info.activity}", style="bold yellow")
-        self.update(text)
+        self.update(text, layout=False)

@@ -33,7 +33,7 @@ class AnswerView(Static):
         branch = turn.answer
         text = Text()
         if branch is None:
-            self.update(text)
+            self._show(text)
             return
         header = f"answer · branch {turn.active + 1}/{len(turn.branches)}"
         if branch.fork_at is not None:
@@ -50,7 +50,14 @@ class AnswerView(Static):
         if branch.error:
             text.append(f"\n⚠ {branch.error}", style="bold red")
         self.text = text
-        self.update(text)
+        self._show(text)
+
+    def _show(self, text: Text) -> None:
+        """Update without a screen-wide layout pass unless the answer's height changed."""
+        self.update(text, layout=False)
+        width = self.content_size.width
+        if not width or self.get_content_height(self.size, self.app.size, width) != self.content_size.height:
+            self.refresh(layout=True)
 
 
 class Transcript(VerticalScroll, can_focus=True):
