@@ -7,6 +7,7 @@ in nats, the chosen token's log-probability and rank, and the top-k by argpartit
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,24 +31,20 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
 def summarise(logits: np.ndarray, chosen: int, k: int) -> DistributionSummary:
     """Summarise `logits` (1-D float32, length n_vocab) for the token `chosen`.
 
-    Works in float64 for the reductions; costs a few hundred microseconds for a 50k vocabulary.
+    Sums are accumulated in float64 over float32 exponentials (values are shifted so the largest
+    is 0, which keeps exp in range). Top-k looks first among the tokens within
+    `_TOP_WINDOW` nats of the best, which holds k tokens in all but near-uniform distributions,
+    and partitions the whole vocabulary when that window is too small or too large. About 0.3 ms for a 50k vocabulary.
     """
-    peak = float(logits.max())
-    shifted = logits - np.float32(peak)
-    weights = np.exp(shifted, dtype=np.float64)
-    total = float(weights.sum())
-    log_total = float(np.log(total))
+    peak = logits.max()
+    shifted = logits - peak
+    weights = np.exp(shifted)
+    total = float(weights.sum(dtype=np.float64))
+    log_total = math.log(total)
     entropy = log_total - float(np.dot(weights, shifted)) / total
     chosen_shifted = float(shifted[chosen])
     rank = int(np.count_nonzero(shifted > shifted[chosen]))
-    k = max(0, min(int(k), logits.shape[0]))
-    if k:
-        candidates = np.argpartition(shifted, -k)[-k:]
-        order = candidates[np.argsort(-shifted[candidates], kind="stable")]
-        top_ids = tuple(int(t) for t in order)
-        top_logprobs = tuple(float(shifted[t]) - log_total for t in order)
-    else:
-        top_ids, top_logprobs = (), ()
+    top_ids, top_logprobs = _top_k(shifted, min(max(0, int(k)), shifted.shape[0]), log_total)
     return DistributionSummary(
         logprob=chosen_shifted - log_total,
         entropy=max(0.0, entropy),
@@ -55,3 +52,19 @@ def summarise(logits: np.ndarray, chosen: int, k: int) -> DistributionSummary:
         top_ids=top_ids,
         top_logprobs=top_logprobs,
     )
+
+
+_TOP_WINDOW = 12.0
+_MAX_WINDOW_TOKENS = 4096
+
+
+def _top_k(shifted: np.ndarray, k: int, log_total: float) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    if k == 0:
+        return (), ()
+    candidates = np.flatnonzero(shifted > -_TOP_WINDOW)
+    if not k <= candidates.shape[0] <= _MAX_WINDOW_TOKENS:
+        candidates = np.argpartition(shifted, -k)[-k:]
+    elif candidates.shape[0] > k:
+        candidates = candidates[np.argpartition(shifted[candidates], -k)[-k:]]
+    order = candidates[np.argsort(-shifted[candidates], kind="stable")]
+    return tuple(int(t) for t in order), tuple(float(shifted[t]) - log_total for t in order)

@@ -1,0 +1,105 @@
+"""Engine overhead: our engine (worker process, full-vocabulary probabilities, top-10) vs a raw loop.
+
+raw: a plain llama-cpp-python greedy loop in this process (llama_decode + llama.cpp's greedy
+sampler, no probabilities, no IPC). engine: LocalBackend.generate with temperature 0 and
+top_k_probs=10, the parent timing the tokens as they arrive. Same model, prompt and token count;
+repetitions interleaved in one run; medians of the per-token rate after the first token.
+
+Prints JSON {"raw_tok_s", "engine_tok_s", "ratio", ...}. Target: ratio >= 0.95.
+Usage: python benchmarks/engine_overhead.py [--tokens 128] [--reps 5] [--model PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+PROMPT = "Write a long story about a cat."
+
+
+def raw_runner(model_path: str, n_ctx: int, threads: int):
+    import llama_cpp
+    from llama_cpp import _internals
+
+    llama_cpp.llama_backend_init()
+    model = _internals.LlamaModel(path_model=model_path, params=llama_cpp.llama_model_default_params(),
+                                  verbose=False)
+    params = llama_cpp.llama_context_default_params()
+    params.n_ctx, params.n_batch, params.n_ubatch = n_ctx, 512, 512
+    params.n_threads = params.n_threads_batch = threads
+    ctx = _internals.LlamaContext(model=model, params=params, verbose=False)
+    batch = _internals.LlamaBatch(n_tokens=512, embd=0, n_seq_max=1, verbose=False)
+
+    def run(prompt_ids: list[int], n_tokens: int) -> float:
+        ctx.kv_cache_clear()
+        sampler = _internals.LlamaSampler()
+        sampler.add_greedy()
+        batch.set_batch(prompt_ids, n_past=0, logits_all=False)
+        ctx.decode(batch)
+        n_past = len(prompt_ids)
+        token = sampler.sample(ctx, -1)
+        start = time.perf_counter()
+        for _ in range(n_tokens - 1):
+            batch.set_batch([token], n_past=n_past, logits_all=False)
+            ctx.decode(batch)
+            n_past += 1
+            token = sampler.sample(ctx, -1)
+        elapsed = time.perf_counter() - start
+        sampler.close()
+        return (n_tokens - 1) / elapsed
+
+    return run
+
+
+def main() -> None:
+    from engine import LocalBackend, default_model_path
+    from engine.types import GenerationRequest, Message, ModelConfig, SamplingSettings, SystemPrompt
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--reps", type=int, default=5)
+    args = parser.parse_args()
+    model_path = args.model or str(default_model_path())
+    n_ctx = 2048
+    threads = len(os.sched_getaffinity(0))
+
+    backend = LocalBackend(ModelConfig(model_path, n_ctx=n_ctx, n_threads=threads))
+    backend.start()
+    messages = (Message("user", PROMPT),)
+    prompt_ids = list(backend.render(SystemPrompt.none(), messages).token_ids)
+    request = GenerationRequest(messages, sampling=SamplingSettings(temperature=0.0, seed=0),
+                                max_tokens=args.tokens, top_k_probs=10)
+
+    def engine_run() -> tuple[float, int]:
+        times = []
+        for _step in backend.generate(request):
+            times.append(time.perf_counter())
+        return (len(times) - 1) / (times[-1] - times[0]), len(times)
+
+    _, n_tokens = engine_run()  # warm-up; also fixes the token count (the answer may stop early)
+    raw = raw_runner(model_path, n_ctx, threads)
+    raw(prompt_ids, n_tokens)  # warm-up
+    raw_rates, engine_rates = [], []
+    for _ in range(args.reps):
+        raw_rates.append(raw(prompt_ids, n_tokens))
+        engine_rates.append(engine_run()[0])
+    backend.close()
+    raw_tok_s = statistics.median(raw_rates)
+    engine_tok_s = statistics.median(engine_rates)
+    print(json.dumps({
+        "raw_tok_s": round(raw_tok_s, 2),
+        "engine_tok_s": round(engine_tok_s, 2),
+        "ratio": round(engine_tok_s / raw_tok_s, 4),
+        "tokens": n_tokens,
+        "reps": args.reps,
+        "threads": threads,
+        "model": os.path.basename(model_path),
+    }))
+
+
+if __name__ == "__main__":
+    main()
