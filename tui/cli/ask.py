@@ -9,6 +9,7 @@ from engine.local import LocalBackend
 from engine.types import GenerationRequest, Message
 
 from . import options
+from .recording import add_session_option, record_if_asked
 from .jsonout import emit, provenance_record, step_record
 
 
@@ -24,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     options.add_system_options(parser)
     options.add_sampling_options(parser)
     options.add_probability_options(parser)
+    add_session_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -63,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
             raise
         result = stream.result
         assert result is not None
+        record_if_asked(args, request, result)
         if args.json:
             emit({
                 "done": True,

@@ -12,6 +12,7 @@ from engine.local import LocalBackend
 from engine.types import ChoiceRequest, Message
 
 from . import options
+from .recording import add_session_option, record_if_asked
 from .jsonout import emit, provenance_record
 
 
@@ -28,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     options.add_model_options(parser)
     options.add_system_options(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object with every number")
+    add_session_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -39,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     )
     with LocalBackend(options.model_config(args)) as backend:
         result = backend.choose(request)
+    record_if_asked(args, request, result)
     if args.json:
         emit({
             "options": [

@@ -13,6 +13,7 @@ import sys
 from engine import __version__
 from engine.errors import EngineError
 from engine.locations import llama_log_path
+from sessions import SessionError
 
 from . import adapter_commands, ask, choose, score, session_commands, tui_command
 
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         if exc.details:
             print("  llama.cpp said:\n    " + exc.details.strip().replace("\n", "\n    "), file=sys.stderr)
         print(f"  (full log: {llama_log_path()})", file=sys.stderr)
+        return 1
+    except SessionError as exc:
+        print(f"logitscope: {exc.title}: {exc.msg}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nlogitscope: interrupted", file=sys.stderr)

@@ -8,6 +8,7 @@ from engine.local import LocalBackend
 from engine.types import Message, ScoreRequest
 
 from . import options
+from .recording import add_session_option, record_if_asked
 from .jsonout import emit, provenance_record, step_record
 
 
@@ -23,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     options.add_model_options(parser)
     options.add_system_options(parser)
     options.add_probability_options(parser)
+    add_session_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -36,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     )
     with LocalBackend(options.model_config(args)) as backend:
         result = backend.score(request)
+    record_if_asked(args, request, result)
     if args.json:
         for step in result.steps:
             emit(step_record(step))
