@@ -20,3 +20,11 @@ async def ask(pilot, text: str = "Is the sky blue?") -> None:
 async def to_transcript(pilot) -> None:
     pilot.app.screen.query_one("#transcript").focus()
     await pilot.pause()
+
+
+async def steady(pilot) -> None:
+    """Stop every cursor blinking, so a snapshot does not depend on when it was taken."""
+    for screen in pilot.app.screen_stack:
+        for widget in screen.query("Input, TextArea"):
+            widget.cursor_blink = False
+    await pilot.pause()

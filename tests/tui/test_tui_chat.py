@@ -23,7 +23,7 @@ async def test_question_streams_tinted_tokens_and_fills_status(make_app, backend
         assert branch.result.finish_reason == "stop"
         assert "Yes, the sky is blue." in answer_text(app)
         spans = app.screen.query_one(AnswerView).text.spans
-        assert len({str(s.style.bgcolor) for s in spans if getattr(s.style, "bgcolor", None)}) > 2  # tinted per token
+        assert len({str(s.style.background) for s in spans if getattr(s.style, "background", None)}) > 2
         status = str(app.screen.query_one("#status").render())
         assert "fake-model" in status and "42.0 tok/s" in status
         assert f"ctx {len(branch.result.provenance.prompt_token_ids) + len(branch.steps)}/2048" in status
@@ -197,3 +197,20 @@ async def test_escape_abandons_an_edit_so_the_next_message_is_a_new_turn(make_ap
         assert app.screen.query_one("#message").value == "" and not app.screen.editing
         await ask(pilot, "second")
         assert [t.user for t in app.chat.conversation.turns] == ["first", "second"]
+
+
+async def test_the_ui_is_up_with_a_progress_bar_while_the_model_loads(make_app, backend):
+    import threading
+
+    gate = threading.Event()
+    original = backend.start
+    backend.start = lambda: (gate.wait(5), original())[1]
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one("#load-progress").display
+        assert "loading model" in str(app.screen.query_one("#status").render())
+        gate.set()
+        await settle(pilot)
+        assert not app.screen.query_one("#load-progress").display
+        assert "loading model" not in str(app.screen.query_one("#status").render())

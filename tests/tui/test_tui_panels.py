@@ -133,6 +133,7 @@ async def test_model_panel_loads_another_model_with_progress(make_app, backend):
         app.screen.query_one("#model-path").focus()
         await pilot.press(*"/models/other.gguf", "enter")
         assert app.screen.query_one("#panel-model").has_class("-loading") or backend.loaded
+        assert app.screen.query_one("#load-progress").display or backend.loaded
         await settle(pilot)
         assert backend.loaded[-1].model_path == "/models/other.gguf"
         assert not app.screen.query_one("#panel-model").has_class("-loading")

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 from fake_backend import FakeBackend
-from pilot_helpers import ask, settle, to_transcript
+from pilot_helpers import ask, settle, steady, to_transcript
 
 from engine.errors import WorkerDiedError
 from engine.types import AdapterSpec, SamplingSettings, SystemPrompt
@@ -19,6 +19,13 @@ from tui.app import LogitscopeApp
 SIZE = (100, 30)
 SCRIPT = [["Yes", ",", " the", " sky", " is", " blue", " because", " of", " Ray", "leigh", " scattering", "."],
           [" green", "."]]
+
+
+def snap(snap_compare, app: LogitscopeApp, run_before, size: tuple[int, int] = SIZE) -> bool:
+    async def steady_after(pilot):
+        await run_before(pilot)
+        await steady(pilot)
+    return snap_compare(app, terminal_size=size, run_before=steady_after)
 
 
 def make(adapters: tuple[AdapterSpec, ...] = (), **kwargs) -> LogitscopeApp:
@@ -38,11 +45,11 @@ async def answered(pilot, cursor_moves: int = 4) -> None:
 def test_empty_main_screen(snap_compare):
     async def run_before(pilot):
         await settle(pilot)
-    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+    assert snap(snap_compare, make(), run_before)
 
 
 def test_answer_with_cursor_and_inspector(snap_compare):
-    assert snap_compare(make(), terminal_size=SIZE, run_before=answered)
+    assert snap(snap_compare, make(), answered)
 
 
 @pytest.mark.parametrize("presses", [1, 2], ids=["entropy", "rank"])
@@ -50,7 +57,7 @@ def test_tint_modes(snap_compare, presses):
     async def run_before(pilot):
         await answered(pilot)
         await pilot.press(*["t"] * presses)
-    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+    assert snap(snap_compare, make(), run_before)
 
 
 def test_forked_branch(snap_compare):
@@ -59,7 +66,7 @@ def test_forked_branch(snap_compare):
         await pilot.press("2")
         await settle(pilot)
         await pilot.press("home", *["right"] * 5)
-    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+    assert snap(snap_compare, make(), run_before)
 
 
 @pytest.mark.parametrize("key", ["f2", "f3", "f4", "f5"], ids=["system", "adapters", "sampling", "model"])
@@ -70,7 +77,7 @@ def test_side_panels(snap_compare, key):
         await pilot.pause()
     app = make(adapters=(AdapterSpec("/a/pirate.gguf", 0.8), AdapterSpec("/a/terse.gguf", 0.0)),
                system=SystemPrompt.custom("Answer briefly."))
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap(snap_compare, app, run_before)
 
 
 def test_side_panel_wide_keeps_the_inspector(snap_compare):
@@ -78,7 +85,7 @@ def test_side_panel_wide_keeps_the_inspector(snap_compare):
         await answered(pilot)
         await pilot.press("f4")
         await pilot.pause()
-    assert snap_compare(make(), terminal_size=(200, 50), run_before=run_before)
+    assert snap(snap_compare, make(), run_before, (200, 50))
 
 
 def test_rendered_prompt_modal(snap_compare):
@@ -86,7 +93,7 @@ def test_rendered_prompt_modal(snap_compare):
         await answered(pilot)
         await pilot.press("p")
         await settle(pilot)
-    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+    assert snap(snap_compare, make(), run_before)
 
 
 def test_error_modal(snap_compare):
@@ -96,7 +103,7 @@ def test_error_modal(snap_compare):
             "The llama.cpp worker killed by SIGKILL. Nothing in this app was lost; the next request "
             "starts a fresh worker.", details="llama_model_load: error loading model\nabort()")
         await ask(pilot, "Why is the sky blue?")
-    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+    assert snap(snap_compare, make(), run_before)
 
 
 def test_help_screen(snap_compare):
@@ -104,4 +111,4 @@ def test_help_screen(snap_compare):
         await settle(pilot)
         await pilot.press("f1")
         await pilot.pause()
-    assert snap_compare(make(), terminal_size=SIZE, run_before=run_before)
+    assert snap(snap_compare, make(), run_before)

@@ -2,23 +2,24 @@
 
 It owns the chat state (conversation plus the settings for the next generation) and the token
 cursor, turns key presses and widget messages into changes of that state, and re-renders the
-widgets from it. Engine work lives in the EngineTasks mixin (engine_tasks.py).
+widgets from it. Engine work lives in the EngineTasks mixin (engine_tasks.py), the token cursor
+and branching in Navigation (navigation.py), panel messages in PanelEvents (panel_events.py).
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, ProgressBar
 
 from engine.backend import Backend
-from engine.types import GenerationResult, Message, ModelInfo, TokenStep
+from engine.types import GenerationResult, Message, TokenStep
 
-from .. import messages as m
 from ..chat_state import ChatState
 from ..config import TINT_MODES, Settings
 from ..keymap import MAIN_BINDINGS
@@ -28,14 +29,15 @@ from ..widgets.plot import AnswerPlot
 from ..widgets.status_bar import StatusBar, StatusInfo
 from ..widgets.transcript import Transcript
 from .engine_tasks import EngineTasks
-from .navigation import Navigation
 from .help import HelpScreen
-from .text_modal import PromptModal
+from .navigation import Navigation
+from .panel_events import PanelEvents
 
+PLOT_INTERVAL_S = 0.2  # while streaming, redraw the plot at 5 Hz rather than every frame
 NARROW = 140  # below this width an open side panel takes the inspector's place
 
 
-class MainScreen(EngineTasks, Navigation, Screen):
+class MainScreen(EngineTasks, Navigation, PanelEvents, Screen):
     BINDINGS = MAIN_BINDINGS
 
     def __init__(self, backend: Backend, chat: ChatState, settings: Settings,
@@ -49,6 +51,7 @@ class MainScreen(EngineTasks, Navigation, Screen):
         self.panel: str | None = None
         self.editing = False
         self.last_result: GenerationResult | None = None
+        self._plot_at = 0.0
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -63,6 +66,7 @@ class MainScreen(EngineTasks, Navigation, Screen):
             with Vertical(id="sidebar"):
                 yield Inspector(id="inspector")
                 yield AnswerPlot(id="plot")
+        yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="load-progress")
         yield StatusBar(id="status")
         yield Footer(compact=True)
 
@@ -107,7 +111,10 @@ class MainScreen(EngineTasks, Navigation, Screen):
         where = f"turn {self.cursor[0] + 1} · " if self.cursor else ""
         self.query_one(Inspector).show(step, where)
         branch = self.chat.conversation.turns[self.cursor[0]].answer if self.cursor else None
-        self.query_one(AnswerPlot).show(branch.steps if branch else [])
+        now = time.monotonic()
+        if self.job is None or now - self._plot_at >= PLOT_INTERVAL_S:  # the plot is costly
+            self._plot_at = now
+            self.query_one(AnswerPlot).show(branch.steps if branch else [])
         if step is not None and not self.follow:
             view = self.query_one(Transcript).answer(self.cursor[0])
             if view is not None:
@@ -131,19 +138,8 @@ class MainScreen(EngineTasks, Navigation, Screen):
         ))
 
     def set_loading(self, loading: bool) -> None:
+        self.query_one("#load-progress").display = loading
         self.query_one(ModelPanel).set_loading(loading)
-        self.refresh_status()
-
-    def model_loaded(self, info: ModelInfo) -> None:
-        self.query_one(ModelPanel).set_model(info.path, info)
-        self.refresh_status()
-
-    def adapter_accepted(self, spec) -> None:
-        panel = self.query_one(AdaptersPanel)
-        panel.add(spec)
-        self.chat.adapters = panel.active
-        self.chat.adapters_pending = False
-        self.notify(f"Adapter {Path(spec.path).name} active at ×{spec.scale:g}.")
         self.refresh_status()
 
     # ----- sending ------------------------------------------------------------------------
@@ -251,32 +247,3 @@ class MainScreen(EngineTasks, Navigation, Screen):
         await self.query_one(Transcript).rebuild([])
         self.query_one(Inspector).show(None)
         self.query_one(AnswerPlot).show([])
-
-    # ----- panel messages ---------------------------------------------------------------------
-
-    @on(m.SystemChanged)
-    def _system(self, event: m.SystemChanged) -> None:
-        self.chat.system = event.system
-        self.refresh_status()
-
-    @on(m.SamplingChanged)
-    def _sampling(self, event: m.SamplingChanged) -> None:
-        self.chat.sampling, self.chat.max_tokens = event.sampling, event.max_tokens
-
-    @on(m.AdaptersChanged)
-    def _adapters(self, event: m.AdaptersChanged) -> None:
-        self.chat.adapters = event.adapters
-        self.chat.adapters_pending = True
-        self.refresh_status()
-
-    @on(m.AdapterAdded)
-    def _adapter_added(self, event: m.AdapterAdded) -> None:
-        others = tuple(a for a in self.chat.adapters if a.path != event.spec.path)
-        self.run_adapter_check(others + (event.spec,), event.spec)
-
-    @on(m.ModelRequested)
-    def _model(self, event: m.ModelRequested) -> None:
-        if self.job is not None or self.loading:
-            self.notify("Busy: wait for the current generation or load.", severity="warning")
-            return
-        self.start_model_load(self.backend.config.with_path(event.path))

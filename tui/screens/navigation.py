@@ -7,7 +7,6 @@ inspector always shows the step under it, and forking continues from that positi
 from __future__ import annotations
 
 from ..messages import AlternativeChosen
-from ..widgets.inspector import Inspector
 from ..widgets.transcript import Transcript
 
 
@@ -72,7 +71,6 @@ class Navigation:
             self.query_one("#alternatives").focus()
 
     def on_alternative_chosen(self, event: AlternativeChosen) -> None:  # a mixin: no @on here
-
         self.action_branch_from(event.index)
 
     def action_branch_from(self, index: int) -> None:

@@ -1,8 +1,8 @@
 """The transcript: user messages and answers, every generated token tinted, one token under a cursor.
 
-An AnswerView renders the active branch of one turn from the conversation model. While a
-generation streams, the screen calls `refresh_answer` once per frame with whatever arrived, so
-the cost per frame is one re-render of the current answer however fast tokens come.
+Each turn is a UserMessage and an AnswerView (answer.py), rendered from the conversation model.
+While a generation streams, the screen calls `refresh_answer` once per frame with whatever
+arrived, however fast tokens come.
 """
 
 from __future__ import annotations
@@ -12,52 +12,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ..conversation import Turn
-from ..tint import LEGENDS, display_text, token_style
-
+from ..tint import LEGENDS
+from .answer import AnswerView
 
 class UserMessage(Static):
     """A user turn."""
-
-
-class AnswerView(Static):
-    """The active branch of one turn, token by token."""
-
-    def __init__(self, turn: Turn, turn_index: int) -> None:
-        super().__init__(classes="answer")
-        self.turn = turn
-        self.turn_index = turn_index
-        self.text = Text()  # the last rendering, kept for tests and screenshots
-
-    def render_answer(self, tint: str, cursor: int | None) -> None:
-        turn = self.turn
-        branch = turn.answer
-        text = Text()
-        if branch is None:
-            self._show(text)
-            return
-        header = f"answer · branch {turn.active + 1}/{len(turn.branches)}"
-        if branch.fork_at is not None:
-            header += f" · forked from {branch.parent + 1 if branch.parent is not None else '?'} at token {branch.fork_at}"
-        if branch.finished:
-            header += f" · {branch.finish_reason}"
-        else:
-            header += " · generating…"
-        text.append(header + "\n", style="dim italic")
-        steps = branch.steps
-        last = len(steps) - 1
-        for n, step in enumerate(steps):
-            text.append(display_text(step, n == last and branch.finished), token_style(step, tint, n == cursor))
-        if branch.error:
-            text.append(f"\n⚠ {branch.error}", style="bold red")
-        self.text = text
-        self._show(text)
-
-    def _show(self, text: Text) -> None:
-        """Update without a screen-wide layout pass unless the answer's height changed."""
-        self.update(text, layout=False)
-        width = self.content_size.width
-        if not width or self.get_content_height(self.size, self.app.size, width) != self.content_size.height:
-            self.refresh(layout=True)
 
 
 class Transcript(VerticalScroll, can_focus=True):

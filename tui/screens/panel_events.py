@@ -1,0 +1,51 @@
+"""The main screen's answers to the side panels: new system prompt, sampling, adapters, model.
+
+Mixed into MainScreen. Settings changes only update the chat state (they apply to the next
+generation); adding an adapter and loading a model go to the engine through EngineTasks workers.
+Handlers use the on_<message> naming, as @on does not register handlers defined on a mixin.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.types import AdapterSpec, ModelInfo
+
+from .. import messages as m
+from ..widgets.panels import AdaptersPanel, ModelPanel
+
+
+class PanelEvents:
+    def on_system_changed(self, event: m.SystemChanged) -> None:
+        self.chat.system = event.system
+        self.refresh_status()
+
+    def on_sampling_changed(self, event: m.SamplingChanged) -> None:
+        self.chat.sampling, self.chat.max_tokens = event.sampling, event.max_tokens
+
+    def on_adapters_changed(self, event: m.AdaptersChanged) -> None:
+        self.chat.adapters = event.adapters
+        self.chat.adapters_pending = True
+        self.refresh_status()
+
+    def on_adapter_added(self, event: m.AdapterAdded) -> None:
+        others = tuple(a for a in self.chat.adapters if a.path != event.spec.path)
+        self.run_adapter_check(others + (event.spec,), event.spec)
+
+    def adapter_accepted(self, spec: AdapterSpec) -> None:
+        panel = self.query_one(AdaptersPanel)
+        panel.add(spec)
+        self.chat.adapters = panel.active
+        self.chat.adapters_pending = False
+        self.notify(f"Adapter {Path(spec.path).name} active at ×{spec.scale:g}.")
+        self.refresh_status()
+
+    def on_model_requested(self, event: m.ModelRequested) -> None:
+        if self.job is not None or self.loading:
+            self.notify("Busy: wait for the current generation or load.", severity="warning")
+            return
+        self.start_model_load(self.backend.config.with_path(event.path))
+
+    def model_loaded(self, info: ModelInfo) -> None:
+        self.query_one(ModelPanel).set_model(info.path, info)
+        self.refresh_status()
