@@ -40,16 +40,23 @@ async def tui_rate(backend: LocalBackend, tokens: int) -> tuple[float, int, list
 
     app = LogitscopeApp(backend, SystemPrompt.none(), GREEDY, max_tokens=tokens)
     renders: list[tuple[float, int]] = []  # (time, tokens in the transcript) per frame drawn
-    displays: list[tuple[float, object]] = []  # (time, UI state) per screen update
+    displays: list[float] = []  # when a frame showing a key's effect was drawn
     latencies: list[float] = []
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.main_screen
         await app.workers.wait_for_complete()
         original_display = app._display
 
+        shown = asyncio.Event()
+        watch: dict[str, object] = {"before": None}
+
         def display(target, renderable):
-            if renderable is not None:
-                displays.append((time.perf_counter(), (screen.tint, screen.cursor)))
+            # Runs on the event loop when a frame reaches the (headless) terminal.
+            if renderable is not None and watch["before"] is not None:
+                if (screen.tint, screen.cursor) != watch["before"]:
+                    displays.append(time.perf_counter())
+                    watch["before"] = None
+                    shown.set()
             return original_display(target, renderable)
 
         app._display = display
@@ -72,19 +79,19 @@ async def tui_rate(backend: LocalBackend, tokens: int) -> tuple[float, int, list
             await asyncio.sleep(KEY_INTERVAL_S)
             if screen.job is None:
                 break
-            before = (screen.tint, screen.cursor)
             key = keys[n % len(keys)]
             n += 1
+            shown.clear()
+            watch["before"] = (screen.tint, screen.cursor)
             # Post the key as the terminal driver does (Pilot.press first waits for an idle loop,
             # which a streaming screen rarely is, and would add that wait to the measurement).
             start = time.perf_counter()
             app.post_message(events.Key(key, key if len(key) == 1 else None))
-            for _ in range(400):
-                hits = [t for t, state in displays if t >= start and state != before]
-                if hits:
-                    latencies.append((hits[0] - start) * 1000)
-                    break
-                await asyncio.sleep(0.0005)
+            try:
+                await asyncio.wait_for(shown.wait(), 2.0)
+                latencies.append((displays[-1] - start) * 1000)
+            except TimeoutError:
+                watch["before"] = None
         await app.workers.wait_for_complete()
         await pilot.pause()
     (t0, n0), (t1, n1) = renders[0], renders[-1]
@@ -94,8 +101,10 @@ async def tui_rate(backend: LocalBackend, tokens: int) -> tuple[float, int, list
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="llama.cpp threads for both runs (default: the engine's default)")
     args = parser.parse_args()
-    backend = LocalBackend(ModelConfig(str(default_model_path())))
+    backend = LocalBackend(ModelConfig(str(default_model_path()), n_threads=args.threads))
     try:
         backend.start()
         engine_rate(backend, 8)  # warm-up: first-call allocations, page cache
