@@ -41,7 +41,7 @@ def main() -> int:
 
         model = args.model or str(default_model_path())
         adapter = random_lora(model, Path(tmp) / "random-r16.gguf", rank=16, std=0.02, seed=0)
-        config = ModelConfig(model, n_ctx=2048)
+        config = ModelConfig(model)  # the CLI's default context (4096)
         with LocalBackend(config) as backend:
             backend.start()
             ids = backend.tokenize("The quick brown fox jumps over the lazy dog.")
@@ -58,6 +58,11 @@ def main() -> int:
                 started = time.perf_counter()
                 backend.set_adapters(target)
                 swaps.append((time.perf_counter() - started) * 1000)
+            noops = []  # same set again: the worker round trip alone, no llama.cpp call
+            for _ in range(20):
+                started = time.perf_counter()
+                backend.set_adapters(backend.config.adapters)
+                noops.append((time.perf_counter() - started) * 1000)
             reloads = []
             for _ in range(args.reloads):
                 started = time.perf_counter()
@@ -66,7 +71,8 @@ def main() -> int:
                 backend.logits(ids)
         swap_ms, reload_ms = statistics.median(swaps), statistics.median(reloads)
         print(f"first adapter load (validate + init): {first_ms:.1f} ms; swaps min/max "
-              f"{min(swaps):.2f}/{max(swaps):.2f} ms; reloads min/max {min(reloads):.0f}/{max(reloads):.0f} ms",
+              f"{min(swaps):.2f}/{max(swaps):.2f} ms; worker round trip (no-op set) "
+              f"{statistics.median(noops):.2f} ms; reloads min/max {min(reloads):.0f}/{max(reloads):.0f} ms",
               file=sys.stderr)
         print(json.dumps({"swap_ms": round(swap_ms, 3), "reload_ms": round(reload_ms, 1),
                           "ratio": round(reload_ms / swap_ms, 1)}))
