@@ -18,7 +18,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--n-gpu-layers", type=int, default=0,
                        help="layers offloaded to the GPU by llama.cpp; -1 = all (default 0)")
     group.add_argument("--adapter", action="append", default=[], metavar="FILE[:SCALE]",
-                       help="GGUF LoRA adapter at a scale (default 1.0); repeatable")
+                       help="GGUF LoRA adapter (a path, or a name in the adapter library) at a "
+                            "scale (default 1.0; negative allowed); repeatable")
 
 
 def add_system_options(parser: argparse.ArgumentParser) -> None:
@@ -56,8 +57,19 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         model_path=path,
         n_ctx=args.n_ctx,
         n_gpu_layers=args.n_gpu_layers,
-        adapters=tuple(AdapterSpec.parse(a) for a in args.adapter),
+        adapters=tuple(_resolve(AdapterSpec.parse(a)) for a in args.adapter),
     )
+
+
+def _resolve(spec: AdapterSpec) -> AdapterSpec:
+    """`--adapter hello` finds hello.gguf in the adapter library; a path is used as given."""
+    from adapters.library import resolve_adapter
+    from adapters.errors import AdapterToolError
+
+    try:
+        return AdapterSpec(str(resolve_adapter(spec.path)), spec.scale)
+    except AdapterToolError:
+        return spec  # the engine reports a missing file clearly
 
 
 def system_prompt(args: argparse.Namespace) -> SystemPrompt:
