@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from engine.chat_template import FALLBACK_FORMAT
 from engine.local import LocalBackend
 from engine.types import GenerationRequest, Message
 
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
                     sys.stdout.write("\n")
                 print(f"[{len(rendered.token_ids)} tokens; template: {rendered.template_source}]",
                       file=sys.stderr)
+                if rendered.template_source == "fallback":
+                    print(f"[note: {FALLBACK_FORMAT}]", file=sys.stderr)
             return 0
         request = GenerationRequest(
             messages=messages,
@@ -65,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
             raise
         result = stream.result
         assert result is not None
+        if result.provenance.template_source == "fallback":
+            print(f"[note: {FALLBACK_FORMAT}]", file=sys.stderr)
         record_if_asked(args, request, result)
         if args.json:
             emit({
