@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -113,8 +114,6 @@ class AdapterSlots:
         return handle
 
     def apply(self, specs: tuple[AdapterSpec, ...]) -> None:
-        import os
-
         resolved = tuple(AdapterSpec(os.path.realpath(s.path), float(s.scale)) for s in specs)
         handles = [self._load(s.path) for s in resolved]  # all validated before anything changes
         if resolved == self._active:
@@ -494,6 +493,6 @@ def _reason(log: LogSink, exc: Exception) -> str:
 
 
 def _default_threads() -> int:
-    import os
-
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1

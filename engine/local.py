@@ -10,6 +10,7 @@ call starts a fresh worker with the same configuration.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -240,9 +241,8 @@ class LocalBackend:
             self._process = None
             self._info = None
 
-    def kill_worker_for_test(self, sig: int = signal.SIGKILL) -> None:
-        import os
-
+    def kill_worker(self, sig: int = signal.SIGKILL) -> None:
+        """Stop a stuck worker the hard way; the caller then sees WorkerDiedError."""
         if self._process is not None:
             os.kill(self._process.pid, sig)
 

@@ -171,7 +171,7 @@ def test_worker_killed_mid_generation_reports_and_restarts(default_model):
         with pytest.raises(WorkerDiedError, match="SIGKILL"):
             for step in stream:
                 if step.i == 2:
-                    b.kill_worker_for_test()
+                    b.kill_worker()
         steps, result = run(b, greedy(max_tokens=3))  # a fresh worker, same configuration
         assert len(steps) == 3 and result.finish_reason == "length"
 
