@@ -16,22 +16,24 @@ from textual.screen import Screen
 from engine.backend import Backend
 from engine.locations import data_dir
 from engine.types import ModelConfig, SamplingSettings, SystemPrompt
+from sessions import Session, SessionError, SessionStore
 
 from .chat_state import ChatState
 from .config import ConfigError, Settings, load_settings
 from .keymap import ALL_BINDINGS, APP_BINDINGS
 from .screens.main import MainScreen
+from .session_recorder import SessionRecorder
 
 
 class LogitscopeApp(App[int]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "sessions.tcss"]
     BINDINGS = APP_BINDINGS
     TITLE = "logitscope"
 
     def __init__(self, backend: Backend, system: SystemPrompt = SystemPrompt(),
                  sampling: SamplingSettings | None = None, max_tokens: int = 256,
                  top_k_probs: int | None = None, settings: Settings | None = None,
-                 load_on_start: bool = True) -> None:
+                 load_on_start: bool = True, session: Session | None = None) -> None:
         super().__init__()
         self.backend = backend
         self.settings = settings or Settings()
@@ -40,6 +42,8 @@ class LogitscopeApp(App[int]):
                               top_k_probs=top_k_probs or self.settings.top_k_probs,
                               adapters=backend.config.adapters)
         self.load_on_start = load_on_start
+        # Every completed generation is journaled into `session` (none: nothing is recorded).
+        self.recorder = SessionRecorder(session, self._journal_failed) if session is not None else None
         self.set_keymap(self.settings.keymap)
 
     def get_default_screen(self) -> Screen:
@@ -58,8 +62,19 @@ class LogitscopeApp(App[int]):
                 continue
             seen.add(binding.action)
             key = self.settings.key_for(binding.id or "", binding.key)
+            target = self if binding in APP_BINDINGS else main
             yield SystemCommand(binding.tooltip or binding.description, f"key: {key}",
-                                partial(main.run_action, binding.action))
+                                partial(target.run_action, binding.action))
+
+    def _journal_failed(self, message: str) -> None:
+        self.notify(message, title="Session", severity="error", timeout=8)  # thread-safe: posts
+
+    def action_sessions(self) -> None:
+        """The session browser: replay, compare, export or delete saved sessions."""
+        from .screens.session_browser import SessionBrowser
+
+        if not isinstance(self.screen, SessionBrowser):
+            self.push_screen(SessionBrowser())
 
 
     def action_save_screenshot(self) -> None:
@@ -71,8 +86,10 @@ class LogitscopeApp(App[int]):
         self.notify(f"Saved {path}", timeout=2)
 
 
-def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSettings | None = None) -> int:
-    """Open the TUI on `config`; returns the process exit code."""
+def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSettings | None = None,
+            *, session: str | None = None) -> int:
+    """Open the TUI on `config`; returns the process exit code. Every turn is journaled into a new
+    session, or into the session `session` (a name, id or path; created if new)."""
     from engine.local import LocalBackend
 
     try:
@@ -80,11 +97,20 @@ def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSetting
     except ConfigError as exc:
         print(f"logitscope: {exc}")
         return 2
-    backend = LocalBackend(config)
     try:
-        app = LogitscopeApp(backend, system, sampling, settings=settings)
+        store = SessionStore()
+        journal = store.open_or_create(session) if session else store.create()
+    except (SessionError, OSError) as exc:
+        print(f"logitscope: session: {getattr(exc, 'msg', exc)}")
+        return 2
+    backend = LocalBackend(config)
+    app = None
+    try:
+        app = LogitscopeApp(backend, system, sampling, settings=settings, session=journal)
         code = app.run()
     finally:
+        if app is not None and app.recorder is not None:
+            app.recorder.close()
         backend.cancel()  # a generation still streaming holds the backend until it stops
         backend.close()
     return code or 0

@@ -46,6 +46,8 @@ MAIN_BINDINGS: list[Binding] = [
 APP_BINDINGS: list[Binding] = [
     Binding("f10", "save_screenshot", "Screenshot", id="screenshot", priority=True,
             tooltip="Save an SVG screenshot of the screen to the data dir"),
+    Binding("ctrl+o", "sessions", "Sessions", id="sessions",
+            tooltip="Sessions: browse, search, replay, compare, export or delete saved sessions"),
 ]
 
 ALL_BINDINGS = MAIN_BINDINGS + APP_BINDINGS

@@ -12,10 +12,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     options.add_model_options(parser)
     options.add_system_options(parser)
     options.add_sampling_options(parser)
+    parser.add_argument("--session", metavar="NAME", default=None,
+                        help="journal the turns into session NAME (a name, id or file; resumed if it "
+                             "exists, created if new); default: a new session named by the time")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from tui.app import run_tui  # textual is imported only for the TUI
 
-    return run_tui(options.model_config(args), options.system_prompt(args), options.sampling(args))
+    return run_tui(options.model_config(args), options.system_prompt(args), options.sampling(args),
+                   session=getattr(args, "session", None))

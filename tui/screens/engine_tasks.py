@@ -62,6 +62,10 @@ class EngineTasks:
             branch.result = worker.result
             if branch.result is not None:
                 self.last_result = branch.result
+                recorder = getattr(self.app, "recorder", None)
+                if recorder is not None and self.job is not None:
+                    recorder.record(self.chat.conversation.turns[turn_index], branch,
+                                    self.job.request, branch.result)
         elif worker.state is WorkerState.CANCELLED:
             branch.error = "interrupted"
         else:

@@ -135,6 +135,7 @@ class MainScreen(EngineTasks, Navigation, PanelEvents, Screen):
             ctx_size=info.n_ctx if info else self.backend.config.n_ctx,
             tok_s=result.tokens_per_s if result else None,
             activity=activity,
+            session=self.app.recorder.name if getattr(self.app, "recorder", None) else "",
         ))
 
     def set_loading(self, loading: bool) -> None:

@@ -19,6 +19,7 @@ class StatusInfo:
     ctx_size: int = 0
     tok_s: float | None = None
     activity: str = ""
+    session: str = ""  # the session every turn is journaled into
 
 
 def adapter_label(spec: AdapterSpec) -> str:
@@ -34,6 +35,8 @@ class StatusBar(Static):
         text.append(f"│ system: {info.system.mode.value} ")
         text.append(f"│ ctx {info.ctx_used}/{info.ctx_size} " if info.ctx_size else "│ ctx – ")
         text.append(f"│ {info.tok_s:.1f} tok/s " if info.tok_s is not None else "│ – tok/s ")
+        if info.session:
+            text.append(f"│ session: {info.session} ")
         if info.activity:
             text.append(f"│ {info.activity}", style="bold yellow")
         self.update(text, layout=False)

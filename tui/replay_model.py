@@ -1,0 +1,90 @@
+"""A saved session as the TUI's conversation model: journaled turns regrouped into turns and branches.
+
+The journal is flat (one record per completed generation, a branch naming its `parent` turn and
+`branch_position`); the transcript widgets want the Conversation shape (a user message with its
+answer branches). Grouping reads only each record's head, and token steps are decoded only for
+the turns a page shows, which is what keeps a 1,000-turn session quick to open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from engine.types import ChoiceResult, GenerationResult, TokenAlternative, TokenStep
+from sessions import Session
+from sessions.model import Turn as SavedTurn
+
+from .conversation import Branch, Conversation, Turn, forced_step
+
+
+def group_turns(session: Session) -> list[list[int]]:
+    """Record indices per conversation turn: the root record first, then its branches in order."""
+    groups: list[list[int]] = []
+    group_of: dict[str, int] = {}
+    for index in range(len(session.turns)):
+        meta = session.entry_meta(index)
+        parent = meta.get("parent")
+        if parent in group_of:
+            group = group_of[parent]
+            groups[group].append(index)
+        else:
+            group = len(groups)
+            groups.append([index])
+        group_of[str(meta.get("id", index))] = group
+    return groups
+
+
+def _result(saved: SavedTurn) -> GenerationResult:
+    """A finished result for any kind of turn (choices and scores have no finish reason)."""
+    result = saved.result
+    if isinstance(result, GenerationResult):
+        return result
+    if isinstance(result, ChoiceResult):
+        reason = "choice: " + ", ".join(f"{o.text!r} {o.prob:.2f}" for o in result.options)
+    else:
+        reason = "score"
+    return GenerationResult(steps=saved.steps, text=saved.answer, finish_reason=reason,
+                            provenance=result.provenance, tokens_per_s=0.0, prompt_eval_s=0.0,
+                            generate_s=0.0)
+
+
+def _fork_steps(parent: Branch, saved: SavedTurn) -> tuple[list[TokenStep], int | None]:
+    """A branch's steps: the parent's before the fork, the forced token, then what was generated."""
+    position = saved.branch_position
+    forced = getattr(saved.request, "continue_from", ())
+    if position is None or not forced or position >= len(parent.steps):
+        return list(saved.steps), None
+    original = parent.steps[position]
+    chosen = forced[-1]
+    alt = next((a for a in original.top if a.id == chosen), None)
+    if alt is None:
+        alt = TokenAlternative(chosen, "", original.logprob)
+    steps = list(parent.steps[:position]) + [forced_step(original, alt)]
+    steps += [replace(s, i=len(steps) + n) for n, s in enumerate(saved.steps)]
+    return steps, position
+
+
+def build_turn(session: Session, group: list[int]) -> Turn:
+    """One conversation turn, every recorded branch decoded; the last branch is the active one."""
+    root = session.turns[group[0]]
+    turn = Turn(root.prompt)
+    index_of: dict[str, int] = {}
+    for record in group:
+        saved = session.turns[record]
+        parent = index_of.get(saved.parent or "")
+        if parent is not None and saved.branch_position is not None:
+            steps, fork_at = _fork_steps(turn.branches[parent], saved)
+        else:
+            steps, fork_at = list(saved.steps), None
+        turn.branches.append(Branch(steps=steps, result=_result(saved),
+                                    parent=parent if fork_at is not None else None, fork_at=fork_at))
+        index_of[saved.id] = len(turn.branches) - 1
+    turn.active = len(turn.branches) - 1
+    return turn
+
+
+def page_conversation(session: Session, groups: list[list[int]], start: int, end: int) -> Conversation:
+    """The conversation turns groups[start:end], decoded."""
+    conversation = Conversation()
+    conversation.turns = [build_turn(session, g) for g in groups[start:end]]
+    return conversation

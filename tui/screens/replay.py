@@ -1,0 +1,140 @@
+"""Replay: a saved session exactly as it was (tints, inspector, plots, branches), with no model.
+
+It reuses the main screen's widgets (Transcript, Inspector, AnswerPlot) and its token cursor
+(the Navigation mixin) on a read-only conversation rebuilt from the journal. Turns are shown a
+page at a time and decoded only when their page is shown, so a 1,000-turn session opens at once.
+Re-running under the current configuration and exporting live in ReplayActions.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from engine.types import TokenStep
+from sessions import Session
+
+from ..chat_state import ChatState
+from ..config import TINT_MODES
+from ..keymap import MAIN_BINDINGS
+from ..replay_model import group_turns, page_conversation
+from ..widgets.inspector import Inspector
+from ..widgets.plot import AnswerPlot
+from ..widgets.transcript import Transcript
+from .navigation import Navigation
+from .replay_actions import ReplayActions
+
+PAGE = 8  # conversation turns per page
+_NAVIGATION = {"cursor_left", "cursor_right", "answer_up", "answer_down", "cursor_first",
+               "cursor_last", "branch_prev", "branch_next", "inspector", "cycle_tint_letter"}
+
+
+class ReplayScreen(ReplayActions, Navigation, Screen):
+    BINDINGS = [b for b in MAIN_BINDINGS if b.id in _NAVIGATION] + [
+        Binding("escape,q", "close", "Back", id="replay_close"),
+        Binding("pagedown,n", "page(1)", "Next turns", id="replay_next_page"),
+        Binding("pageup,p", "page(-1)", "Previous turns", id="replay_prev_page"),
+        Binding("r", "rerun", "Re-run", id="replay_rerun",
+                tooltip="Re-run every turn under the current configuration, as a new linked session"),
+        Binding("x", "export", "Export", id="replay_export", tooltip="Export as Markdown, HTML or JSONL"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.groups = group_turns(session)
+        self.start = 0
+        self.chat = ChatState()
+        self.cursor: tuple[int, int] | None = None
+        self.follow = False
+        self.job = None  # nothing streams here; Navigation checks it
+        self.tint = "probability"
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with Vertical(id="chat"):
+                yield Transcript(id="transcript")
+            with Vertical(id="sidebar"):
+                yield Inspector(id="inspector")
+                yield AnswerPlot(id="plot")
+        yield Static(id="status")
+        yield Footer(compact=True)
+
+    async def on_mount(self) -> None:
+        settings = getattr(self.app, "settings", None)
+        self.tint = settings.tint if settings is not None and settings.tint in TINT_MODES else "probability"
+        self.query_one(Transcript).set_tint(self.tint)
+        await self.show_page(0)
+        self.query_one(Transcript).focus()
+
+    async def show_page(self, start: int) -> None:
+        self.start = max(0, min(start, max(0, len(self.groups) - 1) // PAGE * PAGE))
+        self.chat.conversation = page_conversation(self.session, self.groups, self.start, self.start + PAGE)
+        self.cursor = None
+        transcript = self.query_one(Transcript)
+        await transcript.rebuild(self.chat.conversation.turns)
+        for n in range(len(self.chat.conversation.turns)):
+            transcript.refresh_answer(n, None)
+        transcript.scroll_home(animate=False)
+        shown = len(self.chat.conversation.turns)
+        transcript.border_title = (f"replay · {self.session.name} · turns {self.start + 1}–{self.start + shown}"
+                                   f" of {len(self.groups)}" if shown else f"replay · {self.session.name} · empty")
+        self.query_one(Inspector).show(None)
+        self.query_one(AnswerPlot).show([])
+        self.refresh_status()
+
+    def refresh_status(self, activity: str = "") -> None:
+        h = self.session.header
+        parts = [f" session {h.name} ({h.id})", f"created {h.created[:16].replace('T', ' ')}",
+                 f"{len(self.session.turns)} records", "read-only"]
+        if h.origin:
+            parts.append(f"{h.origin.relation} of {h.origin.session}")
+        if self.session.problems:
+            parts.append(f"{len(self.session.problems)} damaged records skipped")
+        if activity:
+            parts.append(activity)
+        self.query_one("#status", Static).update(" │ ".join(parts), layout=False)
+
+    # ----- what Navigation expects from its screen ---------------------------------------------
+
+    def current_step(self) -> TokenStep | None:
+        if self.cursor is None:
+            return None
+        turn_index, pos = self.cursor
+        branch = self.chat.conversation.turns[turn_index].answer
+        return branch.steps[pos] if branch and 0 <= pos < len(branch.steps) else None
+
+    def render_turn(self, turn_index: int, follow: bool = False) -> None:
+        cursor = self.cursor[1] if self.cursor and self.cursor[0] == turn_index else None
+        self.query_one(Transcript).refresh_answer(turn_index, cursor, follow)
+        if self.cursor and self.cursor[0] == turn_index:
+            step = self.current_step()
+            self.query_one(Inspector).show(step, f"turn {self.start + turn_index + 1} · ")
+            branch = self.chat.conversation.turns[turn_index].answer
+            self.query_one(AnswerPlot).show(branch.steps if branch else [])
+            view = self.query_one(Transcript).answer(turn_index)
+            if view is not None and step is not None:
+                view.scroll_visible(animate=False)
+
+    def action_branch_from(self, index: int) -> None:
+        self.notify("Replay is read-only: r re-runs the session under the current configuration.",
+                    timeout=3)
+
+    # ----- keys --------------------------------------------------------------------------------
+
+    def action_cycle_tint(self) -> None:
+        self.tint = TINT_MODES[(TINT_MODES.index(self.tint) + 1) % len(TINT_MODES)]
+        self.query_one(Transcript).set_tint(self.tint)
+        for n in range(len(self.chat.conversation.turns)):
+            self.render_turn(n)
+
+    async def action_page(self, delta: int) -> None:
+        target = self.start + delta * PAGE
+        if 0 <= target < len(self.groups) and target != self.start:
+            await self.show_page(target)
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,174 @@
+"""The session browser: every saved session (name, date, model, turns), searchable.
+
+Enter replays the highlighted session, c marks it for a comparison (the second c compares the
+two), d deletes it after a confirmation. Listing and searching open every session file, so both
+run in a thread worker; the newest answer wins (exclusive worker).
+"""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from sessions import SessionError, SessionInfo, SessionStore
+
+from .session_modals import ConfirmModal
+
+
+def when(created: str) -> str:
+    return created[:16].replace("T", " ") if created else "?"
+
+
+class SessionBrowser(Screen):
+    BINDINGS = [
+        Binding("escape", "close", "Back", id="browser_close"),
+        Binding("enter", "open", "Replay", id="browser_open", show=True, priority=False),
+        Binding("c", "compare", "Compare", id="browser_compare",
+                tooltip="Mark a session to compare; c on another compares the two"),
+        Binding("d,delete", "delete", "Delete", id="browser_delete"),
+        Binding("slash", "search", "Search", id="browser_search"),
+    ]
+
+    def __init__(self, store: SessionStore | None = None) -> None:
+        super().__init__()
+        self.store = store or SessionStore()
+        self.infos: list[SessionInfo] = []
+        self.marked: SessionInfo | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Search names, prompts and answers  (/ to focus · Tab to the list)",
+                    id="session-search")
+        yield DataTable(id="session-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="browser-status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("name", "created (UTC)", "model", "turns", "notes")
+        self.reload()
+        table.focus()
+
+    @property
+    def current_id(self) -> str | None:
+        recorder = getattr(self.app, "recorder", None)
+        return recorder.session.id if recorder is not None else None
+
+    def reload(self) -> None:
+        self.load(self.query_one("#session-search", Input).value.strip())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="browse")
+    def load(self, text: str) -> list[SessionInfo]:
+        return self.store.search(text) if text else self.store.list()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "browse":
+            return
+        if event.state is WorkerState.SUCCESS:
+            self.show(event.worker.result)
+        elif event.state is WorkerState.ERROR:
+            self.notify(str(event.worker.error), title="Sessions", severity="error")
+
+    def show(self, infos: list[SessionInfo]) -> None:
+        self.infos = infos
+        table = self.query_one(DataTable)
+        table.clear()
+        for info in infos:
+            notes = []
+            if info.id == self.current_id:
+                notes.append("● current")
+            if info.origin:
+                notes.append(f"{info.origin.relation} of {info.origin.session}")
+            if info.problems:
+                notes.append(f"{info.problems} damaged")
+            if info.error:
+                notes.append(info.error)
+            table.add_row(info.name or info.id, when(info.created), info.model or "–", str(info.turns),
+                          " · ".join(notes), key=info.path)
+        marked = f" · marked for compare: {self.marked.name}" if self.marked else ""
+        self.query_one("#browser-status", Static).update(
+            f" {len(infos)} sessions in {self.store.root}{marked}", layout=False)
+
+    def selected(self) -> SessionInfo | None:
+        table = self.query_one(DataTable)
+        if not self.infos or table.cursor_row is None or not 0 <= table.cursor_row < len(self.infos):
+            return None
+        return self.infos[table.cursor_row]
+
+    @on(Input.Changed, "#session-search")
+    def _search(self) -> None:
+        self.reload()
+
+    @on(Input.Submitted, "#session-search")
+    def _to_table(self) -> None:
+        self.query_one(DataTable).focus()
+
+    @on(DataTable.RowSelected, "#session-table")
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    def action_search(self) -> None:
+        self.query_one("#session-search", Input).focus()
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def _open(self, info: SessionInfo):
+        try:
+            return self.store.open(info.path)
+        except SessionError as exc:
+            self.notify(exc.msg, title="Session", severity="error")
+            return None
+
+    def action_open(self) -> None:
+        info = self.selected()
+        session = self._open(info) if info and not info.error else None
+        if session is not None:
+            from .replay import ReplayScreen
+
+            self.app.push_screen(ReplayScreen(session))
+
+    def action_compare(self) -> None:
+        info = self.selected()
+        if info is None or info.error:
+            return
+        if self.marked is None or self.marked.path == info.path:
+            self.marked = info
+            self.show(self.infos)
+            self.notify(f"Marked {info.name!r}: highlight another session and press c.", timeout=3)
+            return
+        a, b = self._open(self.marked), self._open(info)
+        self.marked = None
+        self.show(self.infos)
+        if a is not None and b is not None:
+            from .compare import CompareScreen
+
+            self.app.push_screen(CompareScreen(a, b))
+
+    def action_delete(self) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        if info.id == self.current_id:
+            self.notify("This is the session the app is recording into; it cannot be deleted now.",
+                        severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.store.delete(info.path)
+            except (SessionError, OSError) as exc:
+                self.notify(getattr(exc, "msg", str(exc)), title="Delete", severity="error")
+                return
+            self.notify(f"Deleted {info.name!r}.", timeout=3)
+            self.reload()
+
+        self.app.push_screen(ConfirmModal(
+            f"Delete session [b]{escape(info.name)}[/b] ({info.turns} turns)?\n{escape(info.path)}\nThis cannot be undone."),
+            confirmed)

@@ -1,0 +1,59 @@
+"""Small modals for the session screens: where to export, and "really delete?".
+
+Both answer through `dismiss` so the caller gets the result in its callback; neither does the
+work itself (export and delete happen in the calling screen, where errors are reported).
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class ExportModal(ModalScreen[str | None]):
+    """A path to type; its extension (.md, .html, .jsonl) picks the format."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="export_cancel")]
+
+    def __init__(self, default: str) -> None:
+        super().__init__(classes="small-modal")
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="small-modal-box") as box:
+            box.border_title = "Export session"
+            yield Static("File to write; the extension picks the format: .md, .html or .jsonl.\n"
+                         "Enter exports, Escape cancels.")
+            yield Input(self.default, id="export-path")
+
+    @on(Input.Submitted, "#export-path")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question; y or Enter confirms, n or Escape declines."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__(classes="small-modal")
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="small-modal-box") as box:
+            box.border_title = "Confirm"
+            yield Static(self.question + "\n\n[b]y[/b] yes · [b]n[/b] no", id="confirm-question")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
