@@ -36,8 +36,8 @@ def js_style(js: float, here: bool, first: bool) -> str:
 class CompareScreen(Screen):
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="compare_close"),
-        Binding("right_square_bracket,pagedown", "pair(1)", "Next turn", id="compare_next"),
-        Binding("left_square_bracket,pageup", "pair(-1)", "Previous turn", id="compare_prev"),
+        Binding("right_square_bracket", "pair(1)", "Next turn", id="compare_next"),
+        Binding("left_square_bracket", "pair(-1)", "Previous turn", id="compare_prev"),
         Binding("f", "first", "First divergence", id="compare_first"),
     ]
 
