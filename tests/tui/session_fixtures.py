@@ -10,7 +10,6 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
-from engine.types import GenerationRequest
 from sessions import SessionHeader, SessionOrigin, SessionStore, TurnOrigin, make_turn
 from sessions import synthetic
 from sessions.format import FORMAT_VERSION, header_line, turn_line
@@ -45,7 +44,8 @@ def write_session(root: Path, sid: str, name: str, created: str, turns: list[tup
 def populate(data_dir: Path) -> SessionStore:
     """Three sessions: a chat with a fork, its re-run, and an unrelated one."""
     r1, g1 = fake_generation(ANSWERS[0], "Why is the sky blue?")
-    fork_req = replace(r1, continue_from=(make_step(0, "Yes").id, make_step(1, ",").id, 107))
+    fork_to = make_step(2, " the").top[1].id  # the second most likely token at position 2
+    fork_req = replace(r1, continue_from=(make_step(0, "Yes").id, make_step(1, ",").id, fork_to))
     _, g_fork = fake_generation([" because", " of", " light", "."], "Why is the sky blue?", 1)
     r2, g2 = fake_generation(ANSWERS[1], "Is grass red?", 2)
     write_session(data_dir, "sky-chat", "sky chat", "2026-11-20T10:00:00.000Z",
@@ -60,6 +60,3 @@ def populate(data_dir: Path) -> SessionStore:
     write_session(data_dir, "geo", "geography", "2026-11-19T08:15:00.000Z", [(r3, g3, None, None, None)])
     return SessionStore(data_dir)
 
-
-def is_generation(request) -> bool:
-    return isinstance(request, GenerationRequest)

@@ -7,6 +7,8 @@ run in a thread worker; the newest answer wins (exclusive worker).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
@@ -91,7 +93,7 @@ class SessionBrowser(Screen):
                           " · ".join(notes), key=info.path)
         marked = f" · marked for compare: {self.marked.name}" if self.marked else ""
         self.query_one("#browser-status", Static).update(
-            f" {len(infos)} sessions in {self.store.root}{marked}", layout=False)
+            f" {len(infos)} sessions{marked} · Enter replay · c compare · d delete · / search", layout=False)
 
     def selected(self) -> SessionInfo | None:
         table = self.query_one(DataTable)
@@ -170,5 +172,5 @@ class SessionBrowser(Screen):
             self.reload()
 
         self.app.push_screen(ConfirmModal(
-            f"Delete session [b]{escape(info.name)}[/b] ({info.turns} turns)?\n{escape(info.path)}\nThis cannot be undone."),
+            f"Delete session [b]{escape(info.name)}[/b] ({info.turns} turns)?\n{escape(Path(info.path).name)}\nThis cannot be undone."),
             confirmed)
