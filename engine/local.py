@@ -46,15 +46,16 @@ _POLL_S = 0.2
 class LocalGeneration:
     """A generation streaming from the worker; iterate once."""
 
-    def __init__(self, backend: LocalBackend, request: GenerationRequest) -> None:
+    def __init__(self, backend: LocalBackend, request: GenerationRequest, generation_id: int) -> None:
         self._backend = backend
         self._request = request
+        self._id = generation_id
         self.result: GenerationResult | None = None
 
     def __iter__(self) -> Iterator[TokenStep]:
         backend = self._backend
         with backend._lock:
-            backend._send("generate", self._request)
+            backend._send("generate", (self._id, self._request))
             try:
                 while True:
                     kind, value = backend._receive()  # an error reply ends the stream by raising
@@ -64,7 +65,7 @@ class LocalGeneration:
                     yield value
             except GeneratorExit:
                 # The consumer stopped early: cancel and drain so the pipe stays in step.
-                backend._cancel.set()
+                backend._cancel_through(self._id)
                 try:
                     while backend._receive()[0] == "step":
                         pass
@@ -80,7 +81,11 @@ class LocalBackend:
         self.config = config
         self.log_path = Path(log_path) if log_path else llama_log_path()
         self._mp = multiprocessing.get_context("spawn")
-        self._cancel = self._mp.Event()
+        # Generations are numbered; cancelling sets this to the newest number handed out, so a
+        # cancel that lands just before the worker starts that generation still stops it, and
+        # never leaks into a later one.
+        self._cancelled_through = self._mp.Value("q", 0)
+        self._last_generation_id = 0
         self._lock = threading.RLock()
         self._process: Any = None
         self._conn: Any = None
@@ -95,7 +100,7 @@ class LocalBackend:
         parent_conn, child_conn = self._mp.Pipe(duplex=True)
         process = self._mp.Process(
             target=worker_main,
-            args=(child_conn, self._cancel, str(self.log_path)),
+            args=(child_conn, self._cancelled_through, str(self.log_path)),
             name="logitscope-engine",
             daemon=True,
         )
@@ -202,7 +207,8 @@ class LocalBackend:
     def generate(self, request: GenerationRequest) -> LocalGeneration:
         with self._lock:
             self._ensure_started()
-        return LocalGeneration(self, request)
+            self._last_generation_id += 1
+            return LocalGeneration(self, request, self._last_generation_id)
 
     def choose(self, request: ChoiceRequest) -> ChoiceResult:
         return self._call("choose", request)
@@ -225,7 +231,12 @@ class LocalBackend:
         return self._call("token_text", list(token_ids))
 
     def cancel(self) -> None:
-        self._cancel.set()
+        self._cancel_through(self._last_generation_id)
+
+    def _cancel_through(self, generation_id: int) -> None:
+        with self._cancelled_through.get_lock():
+            if self._cancelled_through.value < generation_id:
+                self._cancelled_through.value = generation_id
 
     def close(self) -> None:
         with self._lock:

@@ -6,7 +6,8 @@ its crashes out of the caller: the parent (engine/local.py) sees a closed pipe a
 
 Protocol over a multiprocessing Pipe: the parent sends (command, payload); the worker answers
 ("ok", value) or ("error", error class name, msg, details); a generation first streams
-("step", TokenStep) messages. A shared Event asks a running generation to stop between tokens.
+("step", TokenStep) messages. A shared counter asks a generation to stop between tokens: generation N stops once the counter
+reaches N (see LocalBackend.cancel).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def _redirect_output(log_path: str) -> Any:
     return log
 
 
-def worker_main(conn: Any, cancel_event: Any, log_path: str) -> None:
+def worker_main(conn: Any, cancelled_through: Any, log_path: str) -> None:
     log = _redirect_output(log_path)
     os.environ.setdefault("GGML_NO_BACKTRACE", "1")  # an abort must not launch gdb
     print(f"--- logitscope engine worker pid {os.getpid()} ---", file=log)
@@ -59,8 +60,12 @@ def worker_main(conn: Any, cancel_event: Any, log_path: str) -> None:
                 backend = LlamaBackend(payload, sink)
                 conn.send(("ok", backend.info()))
             elif command == "generate":
-                cancel_event.clear()
-                for item in need_backend().generate(payload, cancel_event.is_set):
+                generation_id, request = payload
+
+                def cancelled(generation_id: int = generation_id) -> bool:
+                    return cancelled_through.value >= generation_id
+
+                for item in need_backend().generate(request, cancelled):
                     conn.send(("step", item) if item.__class__.__name__ == "TokenStep" else ("ok", item))
             else:
                 handler = {

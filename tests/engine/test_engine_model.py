@@ -200,3 +200,12 @@ def test_copy_of_model_has_its_own_path_in_provenance(tmp_path, default_model):
         _, result = run(b, greedy(max_tokens=1))
     assert result.provenance.model_path == str(copy)
     assert len(result.provenance.model_sha256) == 64
+
+
+def test_cancel_just_before_the_worker_starts_still_stops_that_generation_only(backend):
+    stream = backend.generate(greedy(max_tokens=50))
+    backend.cancel()  # before iteration sends the request to the worker
+    steps = list(stream)
+    assert stream.result.finish_reason == "cancelled" and steps == []
+    later, result = run(backend, greedy(max_tokens=4))  # the cancel does not leak forward
+    assert len(later) == 4 and result.finish_reason == "length"
