@@ -83,6 +83,24 @@ def build_turn(session: Session, group: list[int]) -> Turn:
     return turn
 
 
+def paginate(session: Session, groups: list[list[int]], max_turns: int = 8,
+             max_chars: int = 2000) -> list[tuple[int, int]]:
+    """Pages of conversation turns, (start, end), each holding at most `max_turns` turns and about
+    `max_chars` characters of answers (at least one turn): what fits a screen or two, and what
+    mounts quickly (every answer paragraph is a widget)."""
+    pages: list[tuple[int, int]] = []
+    start, chars = 0, 0
+    for n, group in enumerate(groups):
+        size = sum(len(str(session.entry_meta(i).get("result", {}).get("text", ""))) for i in group)
+        if n > start and (n - start >= max_turns or chars + size > max_chars):
+            pages.append((start, n))
+            start, chars = n, 0
+        chars += size
+    if start < len(groups) or not pages:
+        pages.append((start, len(groups)))
+    return pages
+
+
 def page_conversation(session: Session, groups: list[list[int]], start: int, end: int) -> Conversation:
     """The conversation turns groups[start:end], decoded."""
     conversation = Conversation()

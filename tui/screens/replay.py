@@ -20,14 +20,13 @@ from sessions import Session
 from ..chat_state import ChatState
 from ..config import TINT_MODES
 from ..keymap import MAIN_BINDINGS
-from ..replay_model import group_turns, page_conversation
+from ..replay_model import group_turns, page_conversation, paginate
 from ..widgets.inspector import Inspector
 from ..widgets.plot import AnswerPlot
 from ..widgets.transcript import Transcript
 from .navigation import Navigation
 from .replay_actions import ReplayActions
 
-PAGE = 8  # conversation turns per page
 _NAVIGATION = {"cursor_left", "cursor_right", "answer_up", "answer_down", "cursor_first",
                "cursor_last", "branch_prev", "branch_next", "inspector", "cycle_tint_letter"}
 
@@ -46,6 +45,8 @@ class ReplayScreen(ReplayActions, Navigation, Screen):
         super().__init__()
         self.session = session
         self.groups = group_turns(session)
+        self.pages = paginate(session, self.groups)
+        self.page = 0
         self.start = 0
         self.chat = ChatState()
         self.cursor: tuple[int, int] | None = None
@@ -70,9 +71,10 @@ class ReplayScreen(ReplayActions, Navigation, Screen):
         await self.show_page(0)
         self.query_one(Transcript).focus()
 
-    async def show_page(self, start: int) -> None:
-        self.start = max(0, min(start, max(0, len(self.groups) - 1) // PAGE * PAGE))
-        self.chat.conversation = page_conversation(self.session, self.groups, self.start, self.start + PAGE)
+    async def show_page(self, page: int) -> None:
+        self.page = max(0, min(page, len(self.pages) - 1))
+        self.start, end = self.pages[self.page]
+        self.chat.conversation = page_conversation(self.session, self.groups, self.start, end)
         self.cursor = None
         transcript = self.query_one(Transcript)
         await transcript.rebuild(self.chat.conversation.turns)
@@ -81,7 +83,7 @@ class ReplayScreen(ReplayActions, Navigation, Screen):
         transcript.scroll_home(animate=False)
         shown = len(self.chat.conversation.turns)
         transcript.border_title = (f"replay · {self.session.name} · turns {self.start + 1}–{self.start + shown}"
-                                   f" of {len(self.groups)}" if shown else f"replay · {self.session.name} · empty")
+                                   f" of {len(self.groups)} · page {self.page + 1}/{len(self.pages)}" if shown else f"replay · {self.session.name} · empty")
         self.query_one(Inspector).show(None)
         self.query_one(AnswerPlot).show([])
         self.refresh_status()
@@ -132,8 +134,8 @@ class ReplayScreen(ReplayActions, Navigation, Screen):
             self.render_turn(n)
 
     async def action_page(self, delta: int) -> None:
-        target = self.start + delta * PAGE
-        if 0 <= target < len(self.groups) and target != self.start:
+        target = self.page + delta
+        if 0 <= target < len(self.pages):
             await self.show_page(target)
 
     def action_close(self) -> None:
