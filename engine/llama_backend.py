@@ -405,6 +405,8 @@ class LlamaBackend:
                 if len(self._cached_tokens) + 1 >= self.n_ctx:
                     finish = "context"
                     break
+                if i + 1 == request.max_tokens:
+                    break  # no need to decode a token nothing will follow
                 logits = self._append(token)
             tail = assembler.flush()
             if tail:

@@ -59,15 +59,15 @@ class LocalGeneration:
             try:
                 while True:
                     kind, value = backend._receive()  # an error reply ends the stream by raising
-                    if kind != "step":
+                    if kind != "steps":
                         self.result = value
                         return
-                    yield value
+                    yield from value
             except GeneratorExit:
                 # The consumer stopped early: cancel and drain so the pipe stays in step.
                 backend._cancel_through(self._id)
                 try:
-                    while backend._receive()[0] == "step":
+                    while backend._receive()[0] == "steps":
                         pass
                 except EngineError:
                     pass

@@ -6,14 +6,15 @@ its crashes out of the caller: the parent (engine/local.py) sees a closed pipe a
 
 Protocol over a multiprocessing Pipe: the parent sends (command, payload); the worker answers
 ("ok", value) or ("error", error class name, msg, details); a generation first streams
-("step", TokenStep) messages. A shared counter asks a generation to stop between tokens: generation N stops once the counter
-reaches N (see LocalBackend.cancel).
+("steps", [TokenStep, ...]) batches. A shared counter asks a generation to stop between
+tokens: generation N stops once the counter reaches N (see LocalBackend.cancel).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from typing import Any
 
@@ -27,6 +28,31 @@ def _redirect_output(log_path: str) -> Any:
     sys.stdout = log
     sys.stderr = log
     return log
+
+
+STEP_FLUSH_S = 1 / 60
+
+
+def _stream(conn: Any, items: Any) -> None:
+    """Send a generation's TokenSteps in batches, at most ~60 a second, then its result.
+
+    One message per token would wake the caller per token; on a machine with as many busy
+    llama.cpp threads as cores, every wake-up stalls a decode. The first step goes at once.
+    """
+    pending: list[Any] = []
+    last_flush = 0.0
+    for item in items:
+        if item.__class__.__name__ != "TokenStep":
+            if pending:
+                conn.send(("steps", pending))
+            conn.send(("ok", item))
+            return
+        pending.append(item)
+        now = time.perf_counter()
+        if now - last_flush >= STEP_FLUSH_S:
+            conn.send(("steps", pending))
+            pending = []
+            last_flush = now
 
 
 def worker_main(conn: Any, cancelled_through: Any, log_path: str) -> None:
@@ -65,8 +91,7 @@ def worker_main(conn: Any, cancelled_through: Any, log_path: str) -> None:
                 def cancelled(generation_id: int = generation_id) -> bool:
                     return cancelled_through.value >= generation_id
 
-                for item in need_backend().generate(request, cancelled):
-                    conn.send(("step", item) if item.__class__.__name__ == "TokenStep" else ("ok", item))
+                _stream(conn, need_backend().generate(request, cancelled))
             else:
                 handler = {
                     "render": lambda p: need_backend().render(*p),
