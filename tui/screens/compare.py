@@ -112,7 +112,10 @@ class CompareScreen(Screen):
             text = Text()
             text.append(f"{turn.prompt}\n\n", style="bold")
             for step in turn.steps:
-                text.append(step.text or "·", style=js_style(js.get(step.i, math.log(2)), step.i == cursor,
+                if step.i not in js:  # past the end of the other answer: nothing to compare with
+                    text.append(step.text or "·", style="dim")
+                    continue
+                text.append(step.text or "·", style=js_style(js[step.i], step.i == cursor,
                                                              step.i == tc.first_divergence))
             self.query_one(f"#compare-{side}-text", Static).update(text)
 
