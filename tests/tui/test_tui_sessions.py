@@ -82,3 +82,15 @@ def test_tui_command_passes_session(monkeypatch):
     monkeypatch.setattr(tui.app, "run_tui", lambda *args, **kwargs: seen.update(kwargs) or 0)
     assert main(["tui", "--session", "my-exp"]) == 0
     assert seen == {"session": "my-exp"}
+
+
+async def test_command_palette_opens_the_session_browser(make_app):
+    from tui.screens.session_browser import SessionBrowser
+
+    app = make_app(load_on_start=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        title = next(t for t in commands if t.startswith("Sessions:"))
+        commands[title].callback()
+        await settle(pilot)
+        assert isinstance(app.screen, SessionBrowser)
