@@ -91,6 +91,6 @@ async def test_command_palette_opens_the_session_browser(make_app):
     async with app.run_test(size=(100, 30)) as pilot:
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
         title = next(t for t in commands if t.startswith("Sessions:"))
-        commands[title].callback()
+        app.call_later(commands[title].callback)  # as the palette runs it
         await settle(pilot)
         assert isinstance(app.screen, SessionBrowser)
