@@ -3,6 +3,7 @@ replay (no backend calls, branches restored), re-run and export from replay, com
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 from pilot_helpers import ask, settle, to_transcript
@@ -118,7 +119,12 @@ async def test_rerun_from_replay_makes_a_linked_session_and_compares(make_app, b
         app.recorder.wait()
         app.push_screen(ReplayScreen(Session.open(app.recorder.session.path)))
         await settle(pilot)
+        backend.hold_after = 1  # the re-run's first generation waits until released
         await pilot.press("r")
+        assert await asyncio.to_thread(backend.holding.wait, 10)
+        await pilot.press("escape")  # refused while the re-run drives the backend
+        assert isinstance(app.screen, ReplayScreen)
+        backend.release.set()
         await settle(pilot)
         assert isinstance(app.screen, CompareScreen)
         rerun = Session.open(app.screen.b.path)

@@ -139,4 +139,7 @@ class ReplayScreen(ReplayActions, Navigation, Screen):
             await self.show_page(target)
 
     def action_close(self) -> None:
+        if self.rerunning:  # the worker drives the app's backend: the main screen must not yet
+            self.notify("Re-running: wait until it finishes.", severity="warning", timeout=3)
+            return
         self.dismiss()

@@ -53,7 +53,7 @@ class ReplayActions:
 
     def action_rerun(self) -> None:
         main = self.app.main_screen
-        if getattr(main, "job", None) is not None or getattr(main, "loading", False):
+        if self.rerunning or getattr(main, "job", None) is not None or getattr(main, "loading", False):
             self.notify("The model is busy (generating or loading); try again when it is done.",
                         severity="warning")
             return
@@ -70,12 +70,18 @@ class ReplayActions:
         target = store.create(f"{self.session.id}-rerun",
                               SessionOrigin(self.session.id, "rerun", config.describe()))
         try:
-            rerun(self.session, target, self.app.backend, config)
+            total = len(self.session.turns)
+            rerun(self.session, target, self.app.backend, config,
+                  lambda n, _turn: self.app.call_from_thread(self.refresh_status, f"re-ran {n}/{total} turns…"))
         except (SessionError, EngineError):
             if not len(target.turns):
                 store.delete(str(target.path))
             raise
         return target
+
+    @property
+    def rerunning(self) -> bool:
+        return any(w.group == "rerun" and w.is_running for w in self.workers)
 
     def action_export(self) -> None:
         from .session_modals import ExportModal
