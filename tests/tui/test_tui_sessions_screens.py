@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from pilot_helpers import ask, settle, to_transcript
+from pilot_helpers import ask, settle
 from session_fixtures import populate
 
 from sessions import Session, SessionStore
@@ -178,3 +178,16 @@ async def test_compare_from_the_browser(make_app, isolated_dirs):
         assert screen.pair == 1 and screen.current.first_divergence == 1
         await pilot.press("escape")
         assert app.screen is browser
+
+
+async def test_rerun_with_a_missing_model_explains_and_keeps_nothing(make_app, isolated_dirs):
+    populate(isolated_dirs / "data")
+    app = make_app(load_on_start=False)  # the fake backend's model path is not a file
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ReplayScreen(SessionStore().open("geo")))
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReplayScreen)
+        assert any("does not exist" in n.message for n in app._notifications)
+        assert sorted(i.id for i in SessionStore().list()) == ["geo", "sky-chat", "sky-chat-rerun"]
