@@ -12,7 +12,7 @@ from session_fixtures import populate
 from sessions import Session, SessionStore
 from tui.screens.compare import CompareScreen
 from tui.screens.replay import ReplayScreen
-from tui.screens.session_browser import SessionBrowser
+from tui.screens.session_browser import SEARCH_DELAY_S, SessionBrowser
 from tui.screens.session_modals import ConfirmModal, ExportModal
 from tui.widgets.inspector import Inspector
 from tui.widgets.transcript import AnswerView
@@ -44,9 +44,11 @@ async def test_browser_lists_searches_and_deletes_with_confirmation(make_app, is
         assert table.row_count == 3 and table.get_row_at(2)[:4] == ["geography", "2026-11-19 08:15",
                                                                    "synthetic.gguf", "1"]
         await pilot.press("slash", *"grass")  # searches prompts and answers
+        await pilot.pause(SEARCH_DELAY_S + 0.1)  # once the typing pauses
         await settle(pilot)
         assert [i.id for i in browser.infos] == ["sky-chat-rerun", "sky-chat"]
         await pilot.press(*["backspace"] * 5, "tab")
+        await pilot.pause(SEARCH_DELAY_S + 0.1)
         await settle(pilot)
         await select(pilot, browser, "geo")
         await pilot.press("d")

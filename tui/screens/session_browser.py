@@ -15,11 +15,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from sessions import SessionError, SessionInfo, SessionStore
 
 from .session_modals import ConfirmModal
+
+SEARCH_DELAY_S = 0.25
 
 
 def when(created: str) -> str:
@@ -41,6 +44,7 @@ class SessionBrowser(Screen):
         self.store = store or SessionStore()
         self.infos: list[SessionInfo] = []
         self.marked: SessionInfo | None = None
+        self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Search names, prompts and answers  (/ to focus · Tab to the list)",
@@ -103,7 +107,10 @@ class SessionBrowser(Screen):
 
     @on(Input.Changed, "#session-search")
     def _search(self) -> None:
-        self.reload()
+        # A search opens every session: wait for a pause in the typing rather than scan per key.
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(SEARCH_DELAY_S, self.reload)
 
     @on(Input.Submitted, "#session-search")
     def _to_table(self) -> None:
