@@ -193,3 +193,18 @@ async def test_rerun_with_a_missing_model_explains_and_keeps_nothing(make_app, i
         assert isinstance(app.screen, ReplayScreen)
         assert any("does not exist" in n.message for n in app._notifications)
         assert sorted(i.id for i in SessionStore().list()) == ["geo", "sky-chat", "sky-chat-rerun"]
+
+
+async def test_replay_compares_with_the_current_session(make_app, isolated_dirs):
+    populate(isolated_dirs / "data")
+    app = make_app(session=SessionStore().create("now"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "Why is the sky blue?")
+        app.push_screen(ReplayScreen(SessionStore().open("sky-chat")))
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CompareScreen) and screen.b.name == "now"
+        assert screen.result.paired_by == "position" and len(screen.result.turns) == 1

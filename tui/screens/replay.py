@@ -34,11 +34,13 @@ _NAVIGATION = {"cursor_left", "cursor_right", "answer_up", "answer_down", "curso
 class ReplayScreen(ReplayActions, Navigation, Screen):
     BINDINGS = [b for b in MAIN_BINDINGS if b.id in _NAVIGATION] + [
         Binding("escape,q", "close", "Back", id="replay_close"),
-        Binding("pagedown,n", "page(1)", "Next turns", id="replay_next_page", priority=True),
-        Binding("pageup,p", "page(-1)", "Previous turns", id="replay_prev_page", priority=True),
+        Binding("pagedown,n", "page(1)", "Next page", id="replay_next_page", priority=True),
+        Binding("pageup,p", "page(-1)", "Prev page", id="replay_prev_page", priority=True),
         Binding("r", "rerun", "Re-run", id="replay_rerun",
                 tooltip="Re-run every turn under the current configuration, as a new linked session"),
         Binding("x", "export", "Export", id="replay_export", tooltip="Export as Markdown, HTML or JSONL"),
+        Binding("c", "compare_current", "Compare", id="replay_compare",
+                tooltip="Compare this session with the one being recorded, side by side"),
     ]
 
     def __init__(self, session: Session) -> None:

@@ -79,6 +79,18 @@ class ReplayActions:
             raise
         return target
 
+    def action_compare_current(self) -> None:
+        """Compare this saved session with the one the app is recording now."""
+        recorder = getattr(self.app, "recorder", None)
+        if recorder is None or recorder.session.path == self.session.path:
+            self.notify("Open another session to compare it with the current one "
+                        "(or mark two with c in the browser).", timeout=4)
+            return
+        recorder.wait()
+        from .compare import CompareScreen
+
+        self.app.push_screen(CompareScreen(self.session, Session.open(recorder.session.path)))
+
     @property
     def rerunning(self) -> bool:
         return any(w.group == "rerun" and w.is_running for w in self.workers)
