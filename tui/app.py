@@ -87,7 +87,7 @@ class LogitscopeApp(App[int]):
 
 
 def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSettings | None = None,
-            *, session: str | None = None) -> int:
+            *, session: str | None = None, max_tokens: int = 256) -> int:
     """Open the TUI on `config`; returns the process exit code. Every turn is journaled into a new
     session, or into the session `session` (a name, id or path; created if new)."""
     from engine.local import LocalBackend
@@ -106,7 +106,7 @@ def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSetting
     backend = LocalBackend(config)
     app = None
     try:
-        app = LogitscopeApp(backend, system, sampling, settings=settings, session=journal)
+        app = LogitscopeApp(backend, system, sampling, max_tokens, settings=settings, session=journal)
         code = app.run()
     finally:
         if app is not None and app.recorder is not None:

@@ -80,8 +80,8 @@ def test_tui_command_passes_session(monkeypatch):
 
     seen = {}
     monkeypatch.setattr(tui.app, "run_tui", lambda *args, **kwargs: seen.update(kwargs) or 0)
-    assert main(["tui", "--session", "my-exp"]) == 0
-    assert seen == {"session": "my-exp"}
+    assert main(["tui", "--session", "my-exp", "--max-tokens", "40"]) == 0
+    assert seen == {"session": "my-exp", "max_tokens": 40}
 
 
 async def test_command_palette_opens_the_session_browser(make_app):

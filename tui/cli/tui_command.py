@@ -22,4 +22,4 @@ def run(args: argparse.Namespace) -> int:
     from tui.app import run_tui  # textual is imported only for the TUI
 
     return run_tui(options.model_config(args), options.system_prompt(args), options.sampling(args),
-                   session=getattr(args, "session", None))
+                   session=getattr(args, "session", None), max_tokens=args.max_tokens)
