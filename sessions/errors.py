@@ -1,4 +1,4 @@
-"""The session package's one exception family, shaped like the engine's (`msg` and `title`).
+"""The session package's exceptions: a branch of the engine's one family (`msg` and `title`).
 
 The CLI prints `title: msg` on one line; the TUI shows the same pair in its error modal. Every
 refusal says what was wrong and, where there is one, what to do about it.
@@ -6,18 +6,11 @@ refusal says what was wrong and, where there is one, what to do about it.
 
 from __future__ import annotations
 
+from engine.errors import EngineError
 
-class SessionError(Exception):
+
+class SessionError(EngineError):
     title = "Session error"
-
-    def __init__(self, msg: str, title: str | None = None) -> None:
-        super().__init__(msg)
-        self.msg = msg
-        if title is not None:
-            self.title = title
-
-    def __str__(self) -> str:
-        return self.msg
 
 
 class NotASessionError(SessionError):

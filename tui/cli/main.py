@@ -13,7 +13,6 @@ import sys
 from engine import __version__
 from engine.errors import EngineError
 from engine.locations import llama_log_path
-from sessions import SessionError
 
 from . import adapter_commands, ask, choose, score, session_commands, tui_command
 
@@ -44,14 +43,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     try:
         return int(args.func(args) or 0)
-    except EngineError as exc:
+    except EngineError as exc:  # sessions' and adapters' errors are EngineErrors too
         print(f"logitscope: {exc.title}: {exc.msg}", file=sys.stderr)
         if exc.details:
             print("  llama.cpp said:\n    " + exc.details.strip().replace("\n", "\n    "), file=sys.stderr)
-        print(f"  (full log: {llama_log_path()})", file=sys.stderr)
-        return 1
-    except SessionError as exc:
-        print(f"logitscope: {exc.title}: {exc.msg}", file=sys.stderr)
+            print(f"  (full log: {llama_log_path()})", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nlogitscope: interrupted", file=sys.stderr)
