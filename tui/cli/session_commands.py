@@ -215,24 +215,39 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_rerun(args: argparse.Namespace) -> int:
-    from sessions.rerun import rerun
-
+def _run_under_new_config(args: argparse.Namespace, relation: str, save: bool, job: Any) -> Any:
+    """The shared frame of rerun and rescore: open the source session, start a backend for the
+    new configuration, create the linked target session when saving, run
+    `job(source, target, backend, config)`. On failure an empty target is removed and the
+    error reported; returns (exit code or None, source, target, config, job's result)."""
     store = SessionStore()
     backend = target = None
     try:
         source = _open(store, args.session)
         config = _run_config(args)
         backend = _backend(source, config, args.n_ctx)
-        target = store.create(args.name or f"{source.id}-rerun",
-                              SessionOrigin(source.id, "rerun", config.describe()))
-        turns = rerun(source, target, backend, config, _progress(len(source.turns), "re-ran"))
-    except (SessionError, EngineError) as exc:
+        if save:
+            target = store.create(args.name or f"{source.id}-{relation}",
+                                  SessionOrigin(source.id, relation, config.describe()))
+        result = job(source, target, backend, config)
+    except EngineError as exc:  # SessionError is one too
         exc.msg += _discard_if_empty(store, target)
-        return _fail(exc)
+        return _fail(exc), None, None, None, None
     finally:
         if backend is not None:
             backend.close()
+    return None, source, target, config, result
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    from sessions.rerun import rerun
+
+    code, source, target, config, turns = _run_under_new_config(
+        args, "rerun", True,
+        lambda source, target, backend, config: rerun(
+            source, target, backend, config, _progress(len(source.turns), "re-ran")))
+    if code is not None:
+        return code
     if args.json:
         _print_json({"session": target.id, "path": str(target.path), "origin": source.id,
                      "config": config.describe(), "turns": len(turns)})
@@ -245,21 +260,12 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 def cmd_rescore(args: argparse.Namespace) -> int:
     from sessions.rerun import rescore
 
-    store = SessionStore()
-    backend = target = None
-    try:
-        source = _open(store, args.session)
-        config = _run_config(args)
-        backend = _backend(source, config, args.n_ctx)
-        target = None if args.no_save else store.create(
-            args.name or f"{source.id}-rescore", SessionOrigin(source.id, "rescore", config.describe()))
-        report = rescore(source, backend, config, target, _progress(len(source.turns), "re-scored"))
-    except (SessionError, EngineError) as exc:
-        exc.msg += _discard_if_empty(store, target)
-        return _fail(exc)
-    finally:
-        if backend is not None:
-            backend.close()
+    code, _, _, _, report = _run_under_new_config(
+        args, "rescore", not args.no_save,
+        lambda source, target, backend, config: rescore(
+            source, backend, config, target, _progress(len(source.turns), "re-scored")))
+    if code is not None:
+        return code
     if args.json:
         _print_json(_finite(asdict(report)))
         return 0
