@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import llama_cpp
 import numpy as np
-from llama_cpp import _internals
+from llama_cpp import _ggml, _internals
 
 from . import __version__ as ENGINE_VERSION
 from .adapter_check import check_adapter
@@ -31,12 +31,14 @@ from .fingerprint import file_sha256
 from .types import (
     AdapterSpec,
     ChoiceRequest,
+    ComputeDevice,
     ChoiceResult,
     GenerationRequest,
     GenerationResult,
     Message,
     ModelConfig,
     ModelInfo,
+    NativeSystemInfo,
     OptionScore,
     Provenance,
     RenderedPrompt,
@@ -144,6 +146,60 @@ def _ensure_backend() -> None:
     if not _backend_initialised:
         llama_cpp.llama_backend_init()
         _backend_initialised = True
+
+
+_DEVICE_KINDS = ("cpu", "gpu", "igpu", "accel", "meta")
+
+
+def _ggml_function(name: str, restype: object, argtypes: list) -> Callable:
+    function = getattr(_ggml.libggml, name)
+    function.restype = restype
+    function.argtypes = argtypes
+    return function
+
+
+def system_info() -> NativeSystemInfo:
+    """The build's compiled-in CPU features, its backends and the devices they found."""
+    _ensure_backend()
+    text = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace").strip()
+    features = []
+    for part in text.replace("\n", "|").split("|"):
+        name, sep, value = part.partition("=")
+        if sep and value.strip() == "1":
+            features.append(name.split(":")[-1].strip())
+    c_size_t_p = ctypes.POINTER(ctypes.c_size_t)
+    reg_count = _ggml_function("ggml_backend_reg_count", ctypes.c_size_t, [])
+    reg_get = _ggml_function("ggml_backend_reg_get", ctypes.c_void_p, [ctypes.c_size_t])
+    reg_name = _ggml_function("ggml_backend_reg_name", ctypes.c_char_p, [ctypes.c_void_p])
+    dev_count = _ggml_function("ggml_backend_dev_count", ctypes.c_size_t, [])
+    dev_get = _ggml_function("ggml_backend_dev_get", ctypes.c_void_p, [ctypes.c_size_t])
+    dev_name = _ggml_function("ggml_backend_dev_name", ctypes.c_char_p, [ctypes.c_void_p])
+    dev_description = _ggml_function("ggml_backend_dev_description", ctypes.c_char_p,
+                                     [ctypes.c_void_p])
+    dev_type = _ggml_function("ggml_backend_dev_type", ctypes.c_int, [ctypes.c_void_p])
+    dev_memory = _ggml_function("ggml_backend_dev_memory", None,
+                                [ctypes.c_void_p, c_size_t_p, c_size_t_p])
+    backends = tuple((reg_name(reg_get(i)) or b"").decode() for i in range(reg_count()))
+    devices = []
+    for i in range(dev_count()):
+        device = dev_get(i)
+        free, total = ctypes.c_size_t(0), ctypes.c_size_t(0)
+        dev_memory(device, ctypes.byref(free), ctypes.byref(total))
+        kind = dev_type(device)
+        devices.append(ComputeDevice(
+            name=(dev_name(device) or b"").decode(errors="replace"),
+            description=(dev_description(device) or b"").decode(errors="replace"),
+            kind=_DEVICE_KINDS[kind] if 0 <= kind < len(_DEVICE_KINDS) else str(kind),
+            memory_total=int(total.value), memory_free=int(free.value),
+        ))
+    return NativeSystemInfo(
+        llama_cpp_python_version=LLAMA_CPP_PYTHON_VERSION,
+        system_info=text,
+        cpu_features=tuple(features),
+        backends=backends,
+        devices=tuple(devices),
+        gpu_offload=bool(llama_cpp.llama_supports_gpu_offload()),
+    )
 
 
 class LlamaBackend:

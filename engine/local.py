@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import errors as engine_errors
+from .crash_diagnosis import PHASE_FIRST_DECODE, PHASE_LATER, PHASE_LOAD, worker_died_error
 from .errors import EngineError, ModelLoadError, WorkerDiedError
 from .gguf_header import check_gguf_file
 from .locations import llama_log_path
@@ -32,6 +33,7 @@ from .types import (
     Message,
     ModelConfig,
     ModelInfo,
+    NativeSystemInfo,
     RenderedPrompt,
     ScoreRequest,
     ScoreResult,
@@ -61,6 +63,7 @@ class LocalGeneration:
                     kind, value = backend._receive()  # an error reply ends the stream by raising
                     if kind != "steps":
                         self.result = value
+                        backend._phase = PHASE_LATER
                         return
                     yield from value
             except GeneratorExit:
@@ -90,6 +93,8 @@ class LocalBackend:
         self._process: Any = None
         self._conn: Any = None
         self._info: ModelInfo | None = None
+        # What the worker is doing, for the diagnosis when it dies of a signal.
+        self._phase = PHASE_LOAD
 
     # ----- worker lifecycle ------------------------------------------------------------------
 
@@ -137,21 +142,9 @@ class LocalBackend:
     def _died(self) -> WorkerDiedError:
         process = self._process
         process.join(timeout=2)
-        code = process.exitcode
-        if code is not None and code < 0:
-            try:
-                how = f"killed by {signal.Signals(-code).name}"
-            except ValueError:
-                how = f"killed by signal {-code}"
-        else:
-            how = f"exited with code {code}"
         self._process = None
         self._info = None
-        return WorkerDiedError(
-            f"The llama.cpp worker {how}. Nothing in this app was lost; the next request "
-            f"starts a fresh worker. llama.cpp's log: {self.log_path}",
-            details=self._log_tail(),
-        )
+        return worker_died_error(process.exitcode, self._phase, self.log_path, self._log_tail())
 
     def _log_tail(self, lines: int = 20) -> str:
         try:
@@ -167,7 +160,10 @@ class LocalBackend:
         with self._lock:
             self._ensure_started()
             self._send(command, payload)
-            return self._receive()[1]
+            value = self._receive()[1]
+            if command in ("choose", "score", "logits"):
+                self._phase = PHASE_LATER  # the model has decoded: the build runs here
+            return value
 
     def _ensure_started(self) -> None:
         if self._alive() and self._info is not None:
@@ -178,11 +174,22 @@ class LocalBackend:
         check_gguf_file(config.model_path, ModelLoadError)
         if not self._alive():
             self._spawn()
+        self._phase = PHASE_LOAD
         self._send("load", config)
         _, info = self._receive()
+        self._phase = PHASE_FIRST_DECODE
         self.config = config
         self._info = info
         return info
+
+    def system_info(self) -> NativeSystemInfo:
+        """What the llama.cpp build can do here; starts the worker but loads no model."""
+        with self._lock:
+            if not self._alive():
+                self._spawn()
+                self._phase = PHASE_LOAD
+            self._send("system_info", None)
+            return self._receive()[1]
 
     # ----- the Backend interface -------------------------------------------------------------
 

@@ -253,3 +253,26 @@ class Capabilities:
     full_vocab_logprobs: bool = True
     lora_hot_swap: bool = True
     cancel: bool = True
+
+
+@dataclass(frozen=True)
+class ComputeDevice:
+    """A device llama.cpp's backends found (CPU, GPU, ...), as ggml reports it."""
+
+    name: str
+    description: str
+    kind: str  # "cpu", "gpu", "igpu", "accel", "meta"
+    memory_total: int  # bytes; 0 when the backend does not say
+    memory_free: int
+
+
+@dataclass(frozen=True)
+class NativeSystemInfo:
+    """What the llama.cpp build in the worker can do on this machine (`logitscope doctor`)."""
+
+    llama_cpp_python_version: str
+    system_info: str  # llama.cpp's own line: "CPU : SSE3 = 1 | AVX = 1 | ... |"
+    cpu_features: tuple[str, ...]  # the features the CPU backend was compiled to use
+    backends: tuple[str, ...]  # registered ggml backends, e.g. ("CPU",) or ("CUDA", "CPU")
+    devices: tuple[ComputeDevice, ...]
+    gpu_offload: bool  # llama_supports_gpu_offload()

@@ -60,7 +60,7 @@ def worker_main(conn: Any, cancelled_through: Any, log_path: str) -> None:
     os.environ.setdefault("GGML_NO_BACKTRACE", "1")  # an abort must not launch gdb
     print(f"--- logitscope engine worker pid {os.getpid()} ---", file=log)
     from .errors import EngineError, RequestError
-    from .llama_backend import LlamaBackend, LogSink
+    from .llama_backend import LlamaBackend, LogSink, system_info
 
     sink = LogSink(log.write)
     backend: LlamaBackend | None = None
@@ -102,6 +102,7 @@ def worker_main(conn: Any, cancelled_through: Any, log_path: str) -> None:
                     "tokenize": lambda p: need_backend().tokenize_text(p),
                     "token_text": lambda p: [need_backend().token_text(t) for t in p],
                     "info": lambda p: need_backend().info(),
+                    "system_info": lambda p: system_info(),  # needs no model
                     "crash": lambda p: os.abort(),  # for tests of the parent's recovery
                 }.get(command)
                 if handler is None:
