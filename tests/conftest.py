@@ -18,3 +18,17 @@ def default_model() -> str:
     from engine import default_model_path
 
     return str(default_model_path())
+
+
+def pytest_report_header(config):
+    """With LOGITSCOPE_DOCTOR_HEADER=1 (.ci/run sets it), the log starts with `logitscope doctor`:
+    which llama.cpp build, compiled for what, ran the suite on this host."""
+    if os.environ.get("LOGITSCOPE_DOCTOR_HEADER") != "1":
+        return None
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "tui.cli.main", "doctor"], capture_output=True,
+                          text=True, timeout=600)
+    return [f"logitscope doctor (exit {done.returncode}):", *done.stdout.splitlines(),
+            *done.stderr.splitlines()]

@@ -49,3 +49,17 @@ async def test_a_failed_start_up_load_keeps_the_app_up(make_app, backend):
         await pilot.press("escape")
         await ask(pilot)
         assert app.chat.conversation.turns[0].answer.text == "Yes, the sky is blue."
+
+
+async def test_an_illegal_instruction_names_the_cause_the_fix_and_doctor(make_app, backend):
+    from engine.crash_diagnosis import PHASE_FIRST_DECODE, rebuild_command, worker_died_error
+
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        backend.fail_next = worker_died_error(-4, PHASE_FIRST_DECODE, "/tmp/llama.log", "tail")
+        await ask(pilot, "first")
+        assert isinstance(app.screen, ErrorModal)
+        summary = str(app.screen.query_one("#modal-summary").render())
+        assert "SIGILL" in summary and "instruction this machine does not run" in summary
+        assert rebuild_command() in summary and "logitscope doctor" in summary

@@ -112,3 +112,19 @@ def test_help_screen(snap_compare):
         await pilot.press("f1")
         await pilot.pause()
     assert snap(snap_compare, make(), run_before)
+
+
+def test_error_modal_for_an_illegal_instruction(snap_compare, monkeypatch):
+    """A worker killed by SIGILL on its first decode: the modal names the cause and the fix."""
+    from engine import crash_diagnosis
+
+    monkeypatch.setattr(crash_diagnosis, "rebuild_command",
+                        lambda: ".venv/bin/python engine/native/install.py --rebuild")
+
+    async def run_before(pilot):
+        await settle(pilot)
+        pilot.app.backend.fail_next = crash_diagnosis.worker_died_error(
+            -4, crash_diagnosis.PHASE_FIRST_DECODE, "~/.local/state/logitscope/log/llama.log",
+            details="load_tensors:   CPU_REPACK model buffer size =    12.3 MiB")
+        await ask(pilot, "Why is the sky blue?")
+    assert snap(snap_compare, make(), run_before)
