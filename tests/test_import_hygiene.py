@@ -7,6 +7,7 @@ too); the runtime check imports the packages in a fresh interpreter and looks at
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,19 @@ def test_cli_and_libraries_load_without_ui_training_or_llama_in_the_parent():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_native_installer_needs_only_the_standard_library():
+    """engine/native runs before anything is installed (the README's first step)."""
+    own = {"build_plan", "build_record", "wheelhouse", "install"}  # siblings, when run by path
+    offences = []
+    for path in sorted((ROOT / "engine" / "native").glob("*.py")):
+        bad = imported_top_levels(path) - set(sys.stdlib_module_names) - own
+        if bad:
+            offences.append(f"{path.relative_to(ROOT)} imports {sorted(bad)}")
+    assert not offences, "\n".join(offences)
+    # -S: no site-packages at all, as on a machine where nothing is installed yet
+    done = subprocess.run([sys.executable, "-I", "-S", str(ROOT / "engine" / "native" / "install.py"),
+                           "--plan"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["requirement"].startswith("llama-cpp-python==")
