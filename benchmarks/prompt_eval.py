@@ -62,8 +62,8 @@ def main() -> None:
 
     backend = LocalBackend(ModelConfig(model_path, n_ctx=n_ctx, n_threads=args.threads))
     backend.start()
-    words = len(backend.tokenize(FILLER))
-    body = FILLER * max(1, (args.tokens - 40) // words)
+    overhead = len(backend.render(SystemPrompt.none(), (Message("user", "Story 0."),)).token_ids)
+    body = FILLER * max(1, round((args.tokens - overhead) / len(backend.tokenize(FILLER))))
 
     def request(rep: int) -> GenerationRequest:
         text = f"Story {rep}. {body}"
