@@ -2,7 +2,8 @@
 
 llama.cpp keeps only the last position's logits (we never ask for `logits_all`); after each decode
 the worker hands that row to `summarise`, which does a numerically stable log-softmax, the entropy
-in nats, the chosen token's log-probability and rank, and the top-k by argpartition.
+in nats (a token masked with a -inf logit counts as probability 0), the chosen token's
+log-probability and rank, and the top-k by argpartition.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def summarise(logits: np.ndarray, chosen: int, k: int) -> DistributionSummary:
     weights = np.exp(shifted)
     total = float(weights.sum(dtype=np.float64))
     log_total = math.log(total)
-    entropy = log_total - float(np.dot(weights, shifted)) / total
+    entropy = log_total - _expected_shift(weights, shifted) / total
     chosen_shifted = float(shifted[chosen])
     rank = int(np.count_nonzero(shifted > shifted[chosen]))
     top_ids, top_logprobs = _top_k(shifted, min(max(0, int(k)), shifted.shape[0]), log_total)
@@ -52,6 +53,16 @@ def summarise(logits: np.ndarray, chosen: int, k: int) -> DistributionSummary:
         top_ids=top_ids,
         top_logprobs=top_logprobs,
     )
+
+
+def _expected_shift(weights: np.ndarray, shifted: np.ndarray) -> float:
+    """sum(weights * shifted), where a masked token (logit -inf, weight 0) adds 0, not 0 * -inf."""
+    with np.errstate(invalid="ignore"):
+        dot = float(np.dot(weights, shifted))
+    if math.isnan(dot):  # only when some logit is -inf: skip those tokens
+        live = weights > 0
+        dot = float(np.dot(weights[live], shifted[live]))
+    return dot
 
 
 _TOP_WINDOW = 12.0

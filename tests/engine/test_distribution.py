@@ -46,3 +46,14 @@ def test_top_k_zero_and_larger_than_vocab():
     logits = np.arange(5, dtype=np.float32)
     assert summarise(logits, 0, 0).top_ids == ()
     assert summarise(logits, 0, 50).top_ids == (4, 3, 2, 1, 0)
+
+
+def test_entropy_is_finite_when_some_logits_are_minus_infinity():
+    # A grammar or logit bias masks tokens with -inf; 0 * -inf must not turn the entropy NaN.
+    logits = np.array([0.0, 0.0, -np.inf, -np.inf], dtype=np.float32)
+    s = summarise(logits, 0, 4)
+    assert s.entropy == pytest.approx(math.log(2), abs=1e-6)
+    assert s.logprob == pytest.approx(-math.log(2), abs=1e-6)
+    assert set(s.top_ids[:2]) == {0, 1} and s.top_logprobs[2] == -math.inf
+    masked = summarise(logits, 3, 2)
+    assert masked.logprob == -math.inf and masked.rank == 2
