@@ -13,7 +13,6 @@ from __future__ import annotations
 import ctypes
 import math
 import os
-import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -28,6 +27,7 @@ from .chat_template import ChatTemplate
 from .distribution import summarise
 from .errors import AdapterError, ContextOverflowError, ModelLoadError, RequestError
 from .fingerprint import file_sha256
+from .seeds import check_seed, random_seed
 from .types import (
     AdapterSpec,
     ChoiceRequest,
@@ -428,7 +428,7 @@ class LlamaBackend:
         """Yield each TokenStep as it is decided, then the GenerationResult."""
         if request.max_tokens < 0:
             raise RequestError("max_tokens must be >= 0")
-        seed = request.sampling.seed if request.sampling.seed is not None else secrets.randbits(31)
+        seed = random_seed() if request.sampling.seed is None else check_seed(request.sampling.seed)
         sampling = replace(request.sampling, seed=seed)
         prompt = self.render(request.system, request.messages)
         tokens = list(prompt.token_ids) + list(request.continue_from)

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from engine import ContextOverflowError, LocalBackend, ModelLoadError, WorkerDiedError
+from engine import ContextOverflowError, LocalBackend, ModelLoadError, RequestError, WorkerDiedError
 from engine.distribution import log_softmax
 from engine.types import (
     ChoiceRequest,
@@ -209,3 +209,21 @@ def test_cancel_just_before_the_worker_starts_still_stops_that_generation_only(b
     assert stream.result.finish_reason == "cancelled" and steps == []
     later, result = run(backend, greedy(max_tokens=4))  # the cancel does not leak forward
     assert len(later) == 4 and result.finish_reason == "length"
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32 - 1, 2**32, 2**40])
+def test_seeds_llama_cpp_would_wrap_or_randomise_are_refused(backend, seed):
+    # ctypes turns -1 into 0xFFFFFFFF, llama.cpp's "pick a random seed": the answer could not be
+    # reproduced from the seed the journal records. 2**32 and above wrap silently.
+    request = GenerationRequest(YES, sampling=SamplingSettings(temperature=1.0, seed=seed), max_tokens=2)
+    with pytest.raises(RequestError, match="seed"):
+        list(backend.generate(request))
+
+
+def test_the_largest_seed_is_used_and_recorded_as_given(backend):
+    request = GenerationRequest(YES, sampling=SamplingSettings(temperature=1.0, seed=2**32 - 2),
+                                max_tokens=6)
+    a, ra = run(backend, request)
+    b, _ = run(backend, request)
+    assert [s.id for s in a] == [s.id for s in b]
+    assert ra.provenance.sampling.seed == 2**32 - 2

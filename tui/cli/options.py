@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 
 from engine.default_model import default_model_path
+from engine.errors import RequestError
+from engine.seeds import MAX_SEED, check_seed
 from engine.types import AdapterSpec, ModelConfig, SamplingSettings, SystemPrompt
 
 
@@ -42,7 +44,15 @@ def add_sampling_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--min-p", type=float, default=defaults.min_p, help=f"default {defaults.min_p}")
     group.add_argument("--repeat-penalty", type=float, default=defaults.repeat_penalty,
                        help=f"1.0 = off (default {defaults.repeat_penalty})")
-    group.add_argument("--seed", type=int, default=None, help="sampler seed (default: random, recorded)")
+    group.add_argument("--seed", type=_seed, default=None, metavar="N",
+                       help=f"sampler seed, 0 to {MAX_SEED} (default: random, recorded)")
+
+
+def _seed(text: str) -> int:
+    try:
+        return check_seed(int(text))
+    except (ValueError, RequestError):
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED}") from None
 
 
 def add_probability_options(parser: argparse.ArgumentParser) -> None:
