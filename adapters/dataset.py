@@ -10,7 +10,6 @@ Everything else gets label -100 (no loss). No torch here: token lists only.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from importlib import resources
@@ -43,10 +42,6 @@ def resolve_dataset(name_or_path: str | Path) -> Path:
         f"No training data at {path}; give a JSONL file or one of the shipped sets: "
         f"{', '.join(sorted(shipped))}."
     )
-
-
-def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def load_conversations(path: str | Path) -> list[tuple[Message, ...]]:

@@ -20,7 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dataset import IGNORE, encode, file_sha256, load_conversations, resolve_dataset, segments
+from engine.fingerprint import file_sha256
+
+from .dataset import IGNORE, encode, load_conversations, resolve_dataset, segments
 from .errors import AdapterToolError
 from .library import output_path, peft_dir
 
