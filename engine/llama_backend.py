@@ -27,6 +27,7 @@ from .chat_template import ChatTemplate
 from .distribution import summarise
 from .errors import AdapterError, ContextOverflowError, ModelLoadError, RequestError
 from .fingerprint import file_sha256
+from .gguf_header import check_gguf_file
 from .seeds import check_seed, random_seed
 from .types import (
     AdapterSpec,
@@ -84,8 +85,10 @@ class AdapterSlots:
 
     llama.cpp aborts the process on misuse (a null array with n > 0, freeing an active adapter,
     freeing after the model closed), so: adapters are validated with gguf-py before llama.cpp
-    sees them, initialised once per file and never freed by hand (llama.cpp frees them with the
-    model), and the active set is replaced as a whole with `llama_set_adapters_lora`.
+    sees them, initialised once per file content and never freed by hand (llama.cpp frees them
+    with the model), and the active set is replaced as a whole with `llama_set_adapters_lora`.
+    Handles are keyed by path *and* sha256: an adapter re-trained to the same path is a new
+    adapter, so the engine runs the weights whose hash the journal records.
     """
 
     def __init__(self, model: _internals.LlamaModel, ctx: _internals.LlamaContext,
@@ -95,14 +98,17 @@ class AdapterSlots:
         self._model_path = model_path
         self._log = log
         self._on_change = on_change
-        self._loaded: dict[str, object] = {}  # resolved path -> llama_adapter_lora_p
+        self._loaded: dict[tuple[str, str], object] = {}  # (path, sha256) -> llama_adapter_lora_p
         self._active: tuple[AdapterSpec, ...] = ()
+        self._active_handles: tuple[tuple[object, float], ...] = ()
 
     def active_specs(self) -> tuple[AdapterSpec, ...]:
         return self._active
 
     def _load(self, path: str) -> object:
-        handle = self._loaded.get(path)
+        check_gguf_file(path, AdapterError, what="adapter")
+        key = (path, file_sha256(path))
+        handle = self._loaded.get(key)
         if handle is None:
             check_adapter(path, self._model_path)
             self._log.recent.clear()
@@ -112,15 +118,15 @@ class AdapterSlots:
                     f"llama.cpp refused the adapter {path}: {_reason(self._log, RuntimeError('init returned NULL'))}",
                     details=self._log.tail(),
                 )
-            self._loaded[path] = handle
+            self._loaded[key] = handle
         return handle
 
     def apply(self, specs: tuple[AdapterSpec, ...]) -> None:
         resolved = tuple(AdapterSpec(os.path.realpath(s.path), float(s.scale)) for s in specs)
         handles = [self._load(s.path) for s in resolved]  # all validated before anything changes
-        if resolved == self._active:
+        live = tuple((h, s.scale) for h, s in zip(handles, resolved) if s.scale != 0.0)
+        if resolved == self._active and live == self._active_handles:
             return
-        live = [(h, s.scale) for h, s in zip(handles, resolved) if s.scale != 0.0]
         if live:
             array = (llama_cpp.llama_adapter_lora_p_ctypes * len(live))(*[h for h, _ in live])
             scales = (ctypes.c_float * len(live))(*[sc for _, sc in live])
@@ -131,6 +137,7 @@ class AdapterSlots:
             raise AdapterError(f"llama.cpp could not activate the adapters (code {rc}).",
                                details=self._log.tail())
         self._active = resolved
+        self._active_handles = live
         self._on_change()
 
     def close(self) -> None:
@@ -138,6 +145,7 @@ class AdapterSlots:
         if self._active and self._ctx.ctx is not None:
             llama_cpp.llama_set_adapters_lora(self._ctx.ctx, None, 0, None)
         self._active = ()
+        self._active_handles = ()
         self._loaded.clear()
 
 

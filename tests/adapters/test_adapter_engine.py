@@ -7,6 +7,8 @@ while the engine worker keeps running.
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -51,6 +53,29 @@ def test_switching_back_restores_base_logits_bit_for_bit(backend, lora):
     assert backend.logits(IDS) == base
     backend.set_adapters(())
     assert backend._process.pid == pid, "hot-swap must not restart the worker"
+
+
+def test_an_adapter_retrained_to_the_same_path_runs_its_new_weights(backend, tiny_gguf, tmp_path):
+    """The journal hashes the file it finds at the path; the engine must run that file too."""
+    path = tmp_path / "retrained.gguf"
+    backend.set_adapters(())
+    random_lora(tiny_gguf, path, rank=4, std=0.3, seed=11)
+    backend.set_adapters((AdapterSpec(str(path), 1.0),))
+    old = backend.logits(IDS)
+    random_lora(tiny_gguf, path, rank=4, std=0.3, seed=12)  # same path and size, new weights
+    backend.set_adapters((AdapterSpec(str(path), 1.0),))  # while the old one is still active
+    new = backend.logits(IDS)
+    assert np.abs(np.array(new) - np.array(old)).max() > 0.01, "still running the old weights"
+    fresh = tmp_path / "fresh-copy.gguf"
+    shutil.copy(path, fresh)
+    backend.set_adapters((AdapterSpec(str(fresh), 1.0),))
+    assert backend.logits(IDS) == new
+    backend.set_adapters(())
+    random_lora(tiny_gguf, path, rank=4, std=0.3, seed=13)  # re-trained while switched off
+    backend.set_adapters((AdapterSpec(str(path), 1.0),))
+    third = backend.logits(IDS)
+    assert np.abs(np.array(third) - np.array(new)).max() > 0.01, "still running the old weights"
+    backend.set_adapters(())
 
 
 def _refused(backend, path) -> str:
