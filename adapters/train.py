@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
 import sys
 import time
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.fingerprint import file_sha256
+from engine.threads import default_thread_count
 
 from .dataset import IGNORE, encode, load_conversations, resolve_dataset, segments
 from .errors import AdapterToolError
@@ -96,7 +96,7 @@ def train(data: str | Path, out: str | Path, base: str | Path | None = None,
     import torch
     from peft import LoraConfig, get_peft_model
 
-    torch.set_num_threads(threads or max(1, len(os.sched_getaffinity(0))))
+    torch.set_num_threads(threads or default_thread_count())
     started = time.perf_counter()
     loaded = load_base(base_path, log=log)
     load_seconds = time.perf_counter() - started

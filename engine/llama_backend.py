@@ -29,6 +29,7 @@ from .errors import AdapterError, ContextOverflowError, ModelLoadError, RequestE
 from .fingerprint import file_sha256
 from .gguf_header import check_gguf_file
 from .seeds import check_seed, random_seed
+from .threads import default_thread_count
 from .types import (
     AdapterSpec,
     ChoiceRequest,
@@ -234,7 +235,7 @@ class LlamaBackend:
         self.n_batch = min(512, config.n_ctx)
         ctx_params.n_batch = self.n_batch
         ctx_params.n_ubatch = self.n_batch
-        threads = config.n_threads or _default_threads()
+        threads = config.n_threads or default_thread_count()
         ctx_params.n_threads = threads
         ctx_params.n_threads_batch = threads
         try:
@@ -557,8 +558,3 @@ def _reason(log: LogSink, exc: Exception) -> str:
               if "error" in line.lower() or "failed" in line.lower() or "invalid" in line.lower()]
     return errors[-1] if errors else str(exc)
 
-
-def _default_threads() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1

@@ -53,3 +53,25 @@ def test_train_from_hf_folder_without_gguf_keeps_the_peft_adapter(tmp_path, hf_f
                    log=lambda _: None)
     assert result.gguf is None and (result.peft_dir / "adapter_config.json").is_file()
     assert (result.peft_dir / "logitscope_provenance.json").is_file()
+
+
+def test_train_picks_its_threads_where_the_os_has_no_sched_getaffinity(tmp_path, hf_folder, monkeypatch):
+    """macOS and Windows have no os.sched_getaffinity; training must not need it."""
+    import os
+
+    import torch
+
+    data = tmp_path / "one.jsonl"
+    data.write_text(json.dumps({"messages": [{"role": "user", "content": "x"},
+                                             {"role": "assistant", "content": "y"}]}) + "\n")
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.delattr(os, "process_cpu_count", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    before = torch.get_num_threads()
+    try:
+        result = train(data, "no-affinity", base=hf_folder, rank=2, steps=1, progress=None,
+                       log=lambda _: None)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert (result.peft_dir / "adapter_config.json").is_file()
