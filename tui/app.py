@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from functools import partial
 
 from textual.app import App, SystemCommand
+from textual.markup import escape
 from textual.screen import Screen
 
 from engine.backend import Backend
@@ -63,11 +64,11 @@ class LogitscopeApp(App[int]):
             seen.add(binding.action)
             key = self.settings.key_for(binding.id or "", binding.key)
             target = self if binding in APP_BINDINGS else main
-            yield SystemCommand(binding.tooltip or binding.description, f"key: {key}",
+            yield SystemCommand(binding.tooltip or binding.description, f"key: {escape(key)}",
                                 partial(target.run_action, binding.action))
 
     def _journal_failed(self, message: str) -> None:
-        self.notify(message, title="Session", severity="error", timeout=8)  # thread-safe: posts
+        self.notify(message, title="Session", severity="error", timeout=8, markup=False)  # thread-safe
 
     def action_sessions(self) -> None:
         """The session browser: replay, compare, export or delete saved sessions."""
@@ -83,7 +84,7 @@ class LogitscopeApp(App[int]):
         folder.mkdir(parents=True, exist_ok=True)
         name = f"logitscope-{len(list(folder.glob('logitscope-*.svg'))) + 1:03d}.svg"
         path = self.save_screenshot(filename=name, path=str(folder))
-        self.notify(f"Saved {path}", timeout=2)
+        self.notify(f"Saved {path}", timeout=2, markup=False)
 
 
 def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSettings | None = None,

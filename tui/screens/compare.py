@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
@@ -48,7 +49,7 @@ class CompareScreen(Screen):
         self.pair = 0
 
     def compose(self) -> ComposeResult:
-        yield Static(f" comparing {self.a.name} (A) with {self.b.name} (B)…", id="compare-summary")
+        yield Static(Content(f" comparing {self.a.name} (A) with {self.b.name} (B)…"), id="compare-summary")
         with Horizontal(id="compare-answers"):
             with VerticalScroll(id="compare-a", classes="compare-side"):
                 yield Static("", id="compare-a-text")
@@ -58,8 +59,8 @@ class CompareScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#compare-a").border_title = f"A · {self.a.name}"
-        self.query_one("#compare-b").border_title = f"B · {self.b.name}"
+        self.query_one("#compare-a").border_title = Content(f"A · {self.a.name}")
+        self.query_one("#compare-b").border_title = Content(f"B · {self.b.name}")
         self.query_one(DataTable).add_columns("#", "A token", "p(A)", "B token", "p(B)",
                                               "KL(A‖B)", "KL(B‖A)", "JS", "shared")
         self.query_one(DataTable).focus()
@@ -76,7 +77,7 @@ class CompareScreen(Screen):
             self.result = event.worker.result
             self.show_pair(0)
         elif event.state is WorkerState.ERROR:
-            self.notify(str(event.worker.error), title="Compare", severity="error")
+            self.notify(str(event.worker.error), title="Compare", severity="error", markup=False)
 
     @property
     def current(self) -> TurnComparison | None:
@@ -94,12 +95,13 @@ class CompareScreen(Screen):
             summary += (f"\n pair {self.pair + 1}/{len(r.turns)} · first divergence {first} · mean JS "
                         f"{tc.mean_js:.3f} · max JS {tc.max_js:.3f} at {tc.max_js_position} · "
                         f"{tc.length_a} vs {tc.length_b} tokens" + ("" if tc.same_prompt else " · prompts differ"))
-        self.query_one("#compare-summary", Static).update(summary)
+        self.query_one("#compare-summary", Static).update(Content(summary))
         table = self.query_one(DataTable)
         table.clear()
         for p in tc.positions if tc else ():
-            table.add_row(str(p.i), repr(p.a_text)[1:-1], f"{p.a_prob:.3f}", repr(p.b_text)[1:-1],
-                          f"{p.b_prob:.3f}", f"{p.kl_ab:.3f}", f"{p.kl_ba:.3f}", f"{p.js:.3f}", str(p.shared))
+            cells = (str(p.i), repr(p.a_text)[1:-1], f"{p.a_prob:.3f}", repr(p.b_text)[1:-1],
+                     f"{p.b_prob:.3f}", f"{p.kl_ab:.3f}", f"{p.kl_ba:.3f}", f"{p.js:.3f}", str(p.shared))
+            table.add_row(*(Text(cell) for cell in cells))  # a str cell would be parsed as markup
         self.render_answers(0)
 
     def render_answers(self, cursor: int | None) -> None:

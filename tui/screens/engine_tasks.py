@@ -143,6 +143,6 @@ class EngineTasks:
         if error is None:
             return
         if isinstance(error, EngineError) and not error.details:
-            self.notify(error.msg, title=error.title, severity="error", timeout=8)
+            self.notify(error.msg, title=error.title, severity="error", timeout=8, markup=False)
         else:
             self.app.push_screen(ErrorModal.from_error(error))

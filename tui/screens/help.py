@@ -7,6 +7,7 @@ rebinding shows up here too.
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -30,9 +31,11 @@ def bindings_table(settings: Settings) -> Table:
     table.add_column("action")
     table.add_column("id", style="dim")
     for binding in ALL_BINDINGS:
-        table.add_row(settings.key_for(binding.id or "", binding.key), binding.tooltip or binding.description, binding.id)
+        # Text, not str: a rebound key comes from the config file and must not be read as markup.
+        table.add_row(Text(settings.key_for(binding.id or "", binding.key)),
+                      Text(binding.tooltip or binding.description), Text(binding.id or ""))
     for where, keys, what in PANEL_KEYS:
-        table.add_row(keys, f"{what} ({where})", "")
+        table.add_row(Text(keys), Text(f"{what} ({where})"), "")
     return table
 
 

@@ -37,7 +37,7 @@ class PanelEvents:
         panel.add(spec)
         self.chat.adapters = panel.active
         self.chat.adapters_pending = False
-        self.notify(f"Adapter {Path(spec.path).name} active at ×{spec.scale:g}.")
+        self.notify(f"Adapter {Path(spec.path).name} active at ×{spec.scale:g}.", markup=False)
         self.refresh_status()
 
     def on_model_requested(self, event: m.ModelRequested) -> None:

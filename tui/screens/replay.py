@@ -11,6 +11,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -84,7 +85,7 @@ class ReplayScreen(ReplayActions, Navigation, Screen):
             transcript.refresh_answer(n, None)
         transcript.scroll_home(animate=False)
         shown = len(self.chat.conversation.turns)
-        transcript.border_title = (f"replay · {self.session.name} · turns {self.start + 1}–{self.start + shown}"
+        transcript.border_title = Content(f"replay · {self.session.name} · turns {self.start + 1}–{self.start + shown}"
                                    f" of {len(self.groups)} · page {self.page + 1}/{len(self.pages)}" if shown else f"replay · {self.session.name} · empty")
         self.query_one(Inspector).show(None)
         self.query_one(AnswerPlot).show([])
@@ -100,7 +101,7 @@ class ReplayScreen(ReplayActions, Navigation, Screen):
             parts.append(f"{len(self.session.problems)} damaged records skipped")
         if activity:
             parts.append(activity)
-        self.query_one("#status", Static).update(" │ ".join(parts), layout=False)
+        self.query_one("#status", Static).update(Content(" │ ".join(parts)), layout=False)
 
     # ----- what Navigation expects from its screen ---------------------------------------------
 

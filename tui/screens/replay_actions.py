@@ -117,15 +117,15 @@ class ReplayActions:
             error = worker.error
             if isinstance(error, (SessionError, EngineError, OSError, ValueError)):
                 self.notify(getattr(error, "msg", None) or str(error), title=worker.group.title(),
-                            severity="error", timeout=8)
+                            severity="error", timeout=8, markup=False)
             else:
                 self.app.push_screen(ErrorModal.from_error(error))
         elif worker.group == "export":
-            self.notify(f"Exported to {worker.result}", timeout=4)
+            self.notify(f"Exported to {worker.result}", timeout=4, markup=False)
         elif worker.group == "rerun":
             self.refresh_status()
             target: Session = worker.result
-            self.notify(f"Re-ran into session {target.name!r}.", timeout=4)
+            self.notify(f"Re-ran into session {target.name!r}.", timeout=4, markup=False)
             from .compare import CompareScreen
 
             self.app.push_screen(CompareScreen(self.session, target))

@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -39,21 +40,26 @@ class ExportModal(ModalScreen[str | None]):
 
 
 class ConfirmModal(ModalScreen[bool]):
-    """A yes/no question; y or Enter confirms, n or Escape declines."""
+    """A yes/no question; y or Enter confirms, n or Escape declines.
+
+    `question` is Content, or a str of markup the caller built (escaping whatever it interpolates).
+    """
 
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes", id="confirm_yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm_no"),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: Content | str) -> None:
         super().__init__(classes="small-modal")
         self.question = question
 
     def compose(self) -> ComposeResult:
         with Vertical(id="small-modal-box") as box:
             box.border_title = "Confirm"
-            yield Static(self.question + "\n\n[b]y[/b] yes · [b]n[/b] no", id="confirm-question")
+            question = self.question if isinstance(self.question, Content) else Content.from_markup(self.question)
+            yield Static(Content.assemble(question, "\n\n", Content.from_markup("[b]y[/b] yes · [b]n[/b] no")),
+                         id="confirm-question")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

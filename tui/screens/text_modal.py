@@ -9,6 +9,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static, TextArea
 
@@ -26,8 +27,8 @@ class TextModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="modal-box") as box:
-            box.border_title = self.title_text
-            yield Static(self.summary, id="modal-summary")
+            box.border_title = Content(self.title_text)  # engine text: never markup
+            yield Static(Content(self.summary), id="modal-summary")
             if self.body:
                 yield TextArea(self.body, read_only=True, soft_wrap=True, id="modal-body")
         yield Footer()

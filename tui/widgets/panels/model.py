@@ -11,7 +11,9 @@ from pathlib import Path
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Input, Label, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
 
 from engine.locations import data_dir
 from engine.types import ModelInfo
@@ -41,15 +43,17 @@ class ModelPanel(Vertical):
         yield Static(self._describe(), id="model-info")
         yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="model-progress")
         yield Label("Models found (Enter loads)")
-        yield OptionList(*find_models(self.current), id="model-list")
+        yield OptionList(*(Option(Content(path), id=path) for path in find_models(self.current)),
+                         id="model-list")
         yield Input(placeholder="or a path to a .gguf⏎", id="model-path")
 
-    def _describe(self) -> str:
+    def _describe(self) -> Content:
+        """Plain Content: the model's name comes from its file's metadata."""
         if self.info is None:
-            return f"{Path(self.current).name}\n(not loaded)"
+            return Content(f"{Path(self.current).name}\n(not loaded)")
         i = self.info
-        return (f"{i.name}\n{Path(i.path).name}\n{i.architecture} · vocab {i.n_vocab} · "
-                f"ctx {i.n_ctx}/{i.n_ctx_train} · {i.size_bytes / 2**20:.0f} MiB")
+        return Content(f"{i.name}\n{Path(i.path).name}\n{i.architecture} · vocab {i.n_vocab} · "
+                       f"ctx {i.n_ctx}/{i.n_ctx_train} · {i.size_bytes / 2**20:.0f} MiB")
 
     def set_model(self, current: str, info: ModelInfo | None) -> None:
         self.current, self.info = current, info
@@ -61,7 +65,7 @@ class ModelPanel(Vertical):
     @on(OptionList.OptionSelected, "#model-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.post_message(ModelRequested(str(event.option.prompt)))
+        self.post_message(ModelRequested(str(event.option.id)))
 
     @on(Input.Submitted, "#model-path")
     def _typed(self, event: Input.Submitted) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import Input, Label, OptionList, RadioButton, RadioSet, TextArea
+from textual.widgets.option_list import Option
 
 from engine.types import SystemMode, SystemPrompt
 
@@ -34,8 +36,12 @@ class SystemPanel(VerticalScroll):
         yield Label("Custom text")
         yield TextArea(self.system.text, id="system-text", soft_wrap=True)
         yield Label("Presets (Enter loads)")
-        yield OptionList(*sorted(self.presets), id="presets")
+        yield OptionList(*self._preset_options(), id="presets")
         yield Input(placeholder="save text as preset: name⏎", id="preset-name")
+
+    def _preset_options(self) -> list[Option]:
+        # The preset's name is the option id; the prompt is plain Content (names are user text).
+        return [Option(Content(name), id=name) for name in sorted(self.presets)]
 
     def _post(self) -> None:
         self.post_message(SystemChanged(self.system))
@@ -54,7 +60,7 @@ class SystemPanel(VerticalScroll):
 
     @on(OptionList.OptionSelected, "#presets")
     def _preset(self, event: OptionList.OptionSelected) -> None:
-        text = self.presets[str(event.option.prompt)]
+        text = self.presets[str(event.option.id)]
         self.query_one("#system-text", TextArea).load_text(text)
         self.system = SystemPrompt.custom(text)
         self.query_one("#mode-custom", RadioButton).value = True
@@ -68,6 +74,6 @@ class SystemPanel(VerticalScroll):
         self.presets = save_preset(name, self.query_one("#system-text", TextArea).text)
         options = self.query_one("#presets", OptionList)
         options.clear_options()
-        options.add_options(sorted(self.presets))
+        options.add_options(self._preset_options())
         event.input.value = ""
-        self.notify(f"Saved system preset {name!r}.")
+        self.notify(f"Saved system preset {name!r}.", markup=False)
