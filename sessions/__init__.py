@@ -3,7 +3,7 @@
 Public API (import from here):
 
     store = SessionStore()                      # data_dir()/sessions
-    session = store.open_or_create("my-exp")    # by name, id, path or id prefix
+    session = store.open_or_create("my-exp")    # by name, id or id prefix; only inside the store
     record_generation(session, request, result) # on disk (fsynced) when it returns
     session.turns[i]                            # Turn: request, result (with provenance, steps)
     session.problems                            # torn / damaged records skipped while reading
@@ -14,6 +14,7 @@ This package never imports textual; `sessions.rerun` imports the engine only to 
 from .errors import (
     NewerFormatError,
     NotASessionError,
+    NotInStoreError,
     RerunError,
     SessionError,
     SessionExistsError,
@@ -42,7 +43,7 @@ from .store import SessionInfo, SessionStore
 
 __all__ = [
     "FORMAT_NAME", "FORMAT_VERSION", "AdapterRecord", "NewerFormatError", "NotASessionError",
-    "Problem", "RerunError", "Session", "SessionError", "SessionExistsError", "SessionHeader",
+    "NotInStoreError", "Problem", "RerunError", "Session", "SessionError", "SessionExistsError", "SessionHeader",
     "SessionInfo", "SessionNotFoundError", "SessionOrigin", "SessionStore", "Turn", "TurnKind",
     "TurnOrigin", "make_turn", "record_choice", "record_generation", "record_score", "record_to",
     "record_turn",

@@ -25,6 +25,12 @@ class SessionNotFoundError(SessionError):
     title = "No such session"
 
 
+class NotInStoreError(SessionError):
+    """A path outside the store (or a link) given where a session is written or removed."""
+
+    title = "Not a session in the store"
+
+
 class SessionExistsError(SessionError):
     title = "Session already exists"
 

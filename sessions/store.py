@@ -1,8 +1,11 @@
 """Where sessions live (`data_dir()/sessions/<id>.jsonl`) and how a user names one.
 
 The TUI's session browser, the CLI and `--session NAME` all find sessions through this one class,
-so a session can be given as a file path, its id (the file name without `.jsonl`), its name, or a
-unique prefix of its id, the same way everywhere.
+so a session is named the same way everywhere: its id (the file name without `.jsonl`), its
+name, or a unique prefix of its id. Reading also takes any file path (a shared session can be
+shown, compared or exported where it lies), but writing to or deleting a session only ever
+touches a session file inside the store: a path outside it, a link, or a file that is not a
+session is refused and left untouched.
 """
 
 from __future__ import annotations
@@ -15,7 +18,14 @@ from pathlib import Path
 
 from engine.locations import data_dir as default_data_dir
 
-from .errors import SessionError, SessionExistsError, SessionNotFoundError
+from .errors import (
+    NewerFormatError,
+    NotASessionError,
+    NotInStoreError,
+    SessionError,
+    SessionExistsError,
+    SessionNotFoundError,
+)
 from .journal import Session
 from .model import SessionOrigin
 
@@ -37,11 +47,6 @@ class SessionInfo:
     error: str = ""  # set when the file could not be read at all
 
 
-def slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9._-]+", "-", name.strip().lower()).strip("-.")
-    return slug[:64]
-
-
 def _model_of(session: Session) -> str:
     if not len(session.turns):
         return ""
@@ -57,6 +62,16 @@ def info_of(session: Session) -> SessionInfo:
         turns=len(session.turns), model=_model_of(session), origin=session.header.origin,
         problems=len(session.problems),
     )
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9._-]+", "-", name.strip().lower()).strip("-.")
+    return slug[:64]
+
+
+def _is_path(ref: str) -> bool:
+    """Whether `ref` is spelled as a path (a bare word is an id or name first)."""
+    return ref.startswith("~") or any(sep and sep in ref for sep in (os.sep, os.altsep))
 
 
 class SessionStore:
@@ -100,31 +115,89 @@ class SessionStore:
                 found.append(info)
         return found
 
-    def path_for(self, ref: str) -> Path:
-        """Resolve a path, id, name or unique id prefix to an existing session file."""
-        candidate = Path(ref).expanduser()
-        if candidate.is_file():
-            return candidate
-        if (self.root / f"{ref}{SUFFIX}").is_file():
-            return self.root / f"{ref}{SUFFIX}"
+    def _find(self, ref: str) -> Path | None:
+        """The store's session with id `ref`, else name `ref`, else unique id prefix `ref`."""
+        if ref and not _is_path(ref) and ref not in (".", ".."):
+            exact = self.root / f"{ref}{SUFFIX}"
+            if exact.is_file():
+                return exact
         files = self._files()
         by_name = []
         for path in files:
             try:
                 if Session.read_header(path).name == ref:
                     by_name.append(path)
-            except SessionError:
+            except (SessionError, OSError):
                 continue
         if len(by_name) == 1:
             return by_name[0]
-        by_prefix = [p for p in files if p.stem.startswith(ref)]
+        by_prefix = [p for p in files if ref and p.stem.startswith(ref)]
         if len(by_prefix) == 1:
             return by_prefix[0]
         if len(by_name) > 1 or len(by_prefix) > 1:
             raise SessionNotFoundError(f"{ref!r} matches several sessions; give the full id.")
-        raise SessionNotFoundError(
-            f"No session {ref!r} (looked for a file, an id, a name and an id prefix in {self.root})."
+        return None
+
+    def _not_found(self, ref: str) -> SessionNotFoundError:
+        return SessionNotFoundError(
+            f"No session {ref!r} (looked for an id, a name and an id prefix in {self.root}, "
+            "and for a file)."
         )
+
+    def path_for(self, ref: str) -> Path:
+        """For reading: a session of the store by id, name or unique id prefix, or any file."""
+        candidate = Path(ref).expanduser()
+        if _is_path(ref) and candidate.is_file():
+            return candidate
+        found = self._find(ref)
+        if found is not None:
+            return found
+        if candidate.is_file():
+            return candidate
+        raise self._not_found(ref)
+
+    def owned_path(self, ref: str) -> Path:
+        """For writing or deleting: a session file inside the store, else a clear refusal."""
+        path = self._owned(ref)
+        if path is not None:
+            return path
+        candidate = Path(ref).expanduser()
+        if candidate.is_file():  # `session delete notes.txt`: say why, not just "no session"
+            raise self._outside(candidate)
+        raise self._not_found(ref)
+
+    def _owned(self, ref: str) -> Path | None:
+        """The store's session `ref` (a path only if it lies in the store), None if none."""
+        candidate = Path(ref).expanduser()
+        path = candidate if _is_path(ref) and candidate.is_file() else self._find(ref)
+        if path is None:
+            return None
+        if not self.contains(path):
+            raise self._outside(path)
+        try:
+            Session.read_header(path)
+        except NotASessionError as exc:
+            raise NotASessionError(f"{exc.msg} It was left untouched.") from None
+        except NewerFormatError:
+            pass  # a session all the same (deleting it is fine; opening it refuses)
+        return path
+
+    def _outside(self, path: Path) -> NotInStoreError:
+        what = "is a link, not" if path.is_symlink() else "is not"
+        return NotInStoreError(
+            f"{path} {what} a session in the store ({self.root}); logitscope only writes or "
+            "deletes session files there, and left it untouched. Name a session by its id, name "
+            "or id prefix (see `logitscope session list`)."
+        )
+
+    def contains(self, path: Path) -> bool:
+        """Whether `path` is a session file (`*.jsonl`, not a link) directly inside the store."""
+        path = Path(os.path.abspath(path))
+        try:
+            return (path.suffix == SUFFIX and not path.is_symlink()
+                    and path.parent.resolve() == self.root.resolve())
+        except OSError:
+            return False
 
     def open(self, ref: str) -> Session:
         return Session.open(self.path_for(ref))
@@ -145,13 +218,13 @@ class SessionStore:
         raise SessionExistsError(f"Too many sessions named like {base!r}.")
 
     def open_or_create(self, name: str) -> Session:
-        """The session called `name` (by name, id or path), created empty if there is none."""
-        try:
-            return self.open(name)
-        except SessionNotFoundError:
-            return self.create(name)
+        """The store's session called `name` (by name, id or id prefix; a path only if it is in
+        the store), created empty if there is none: the one to append to."""
+        path = self._owned(name)
+        return Session.open(path) if path is not None else self.create(name)
 
     def delete(self, ref: str) -> Path:
-        path = self.path_for(ref)
+        """Remove a session of the store (see `owned_path`); returns its path."""
+        path = self.owned_path(ref)
         os.unlink(path)
         return path

@@ -107,7 +107,49 @@ def test_delete(store, capsys):
     code, out, _ = run(["session", "delete", "second"], capsys)
     assert code == 0 and not (store.root / "second.jsonl").exists()
     code, _, err = run(["session", "delete", "second"], capsys)
-    assert code == 1
+    assert code == 1 and "No such session" in err
+
+
+def test_delete_by_path_inside_the_store_name_and_prefix(store, capsys):
+    code, _, _ = run(["session", "delete", str(store.root / "second.jsonl")], capsys)
+    assert code == 0 and not (store.root / "second.jsonl").exists()
+    store.create("Third one")
+    code, _, _ = run(["session", "delete", "Third one"], capsys)
+    assert code == 0 and not (store.root / "third-one.jsonl").exists()
+    code, _, _ = run(["session", "delete", "fir"], capsys)
+    assert code == 0 and not (store.root / "first.jsonl").exists()
+
+
+def test_delete_refuses_a_file_outside_the_store(store, capsys, tmp_path, monkeypatch):
+    """Regression: `session delete notes.txt` deleted ./notes.txt."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    notes = folder / "notes.txt"
+    notes.write_text("my notes\n")
+    monkeypatch.chdir(folder)
+    code, out, err = run(["session", "delete", "notes.txt"], capsys)
+    assert code == 1 and notes.read_text() == "my notes\n"
+    assert "Deleted" not in out and err.count("\n") == 1
+    assert "not a session in the store" in err and str(store.root) in err
+    code, _, err = run(["session", "delete", str(notes)], capsys)
+    assert code == 1 and notes.exists()
+
+
+def test_delete_refuses_a_session_file_outside_the_store(store, capsys, tmp_path):
+    outside = tmp_path / "elsewhere.jsonl"
+    outside.write_bytes((store.root / "first.jsonl").read_bytes())
+    code, _, err = run(["session", "delete", str(outside)], capsys)
+    assert code == 1 and outside.exists() and "not a session in the store" in err
+    code, _, err = run(["session", "delete", "../elsewhere"], capsys)  # an "id" escaping the store
+    assert code == 1 and outside.exists() and "No such session" in err
+
+
+def test_delete_refuses_a_file_in_the_store_that_is_not_a_session(store, capsys):
+    junk = store.root / "junk.jsonl"
+    junk.write_text("hello\n")
+    code, _, err = run(["session", "delete", "junk"], capsys)
+    assert code == 1 and junk.read_text() == "hello\n"
+    assert "not a logitscope session" in err and "left untouched" in err
 
 
 def test_rerun_with_missing_model_explains(store, capsys):
