@@ -1,22 +1,22 @@
-"""`logitscope session ...` through its argparse registration: JSON shapes, exports, errors."""
+"""`logitscope session ...` through the real console entry point: JSON shapes, exports, errors
+(reported by the CLI's one handler, llama.cpp's reason included), and deletion that only ever
+removes a session inside the store."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 
 import pytest
 
+from engine.errors import ModelLoadError
 from sessions import SessionStore, record_turn, synthetic
-from tui.cli.session_commands import register
+from tui.cli import session_commands
+from tui.cli.main import main
 
 
 def run(argv, capsys):
-    parser = argparse.ArgumentParser(prog="logitscope")
-    register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    code = args.func(args)
+    code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -150,6 +150,18 @@ def test_delete_refuses_a_file_in_the_store_that_is_not_a_session(store, capsys)
     code, _, err = run(["session", "delete", "junk"], capsys)
     assert code == 1 and junk.read_text() == "hello\n"
     assert "not a logitscope session" in err and "left untouched" in err
+
+
+def test_engine_errors_reach_the_one_handler_with_llama_cpp_details(store, capsys, monkeypatch):
+    """Regression: session commands caught errors themselves and dropped llama.cpp's reason."""
+    def fail(*_args):
+        raise ModelLoadError("The model could not be loaded.",
+                             details="llama_model_load: error loading model: tensor 'x' is corrupt")
+    monkeypatch.setattr(session_commands, "_backend", fail)
+    code, _, err = run(["session", "rerun", "first"], capsys)
+    assert code == 1 and "Could not load model: The model could not be loaded." in err
+    assert "llama.cpp said" in err and "tensor 'x' is corrupt" in err
+    assert {i.id for i in store.list()} == {"first", "second"}  # nothing half-made is left
 
 
 def test_rerun_with_missing_model_explains(store, capsys):

@@ -1,7 +1,8 @@
 """`logitscope session ...`: list, show, rerun, rescore, compare, export and delete sessions.
 
 A thin layer over the `sessions` package: parse arguments, call it, print text or JSON. Every
-handler returns an exit code (0 ok, 1 refused or failed) and reports errors as one line on stderr.
+handler returns 0; a refusal or failure is an EngineError (SessionError is one) left to the CLI's
+one handler in `tui/cli/main.py`, which prints its title, message and llama.cpp's details.
 Only `rerun` and `rescore` start a model; everything else is replay.
 """
 
@@ -77,11 +78,6 @@ def _add_config_options(p: argparse.ArgumentParser) -> None:
 
 
 # ----- helpers ---------------------------------------------------------------------------------
-
-def _fail(exc: SessionError | EngineError) -> int:
-    print(f"logitscope: {exc.title}: {exc.msg}", file=sys.stderr)
-    return 1
-
 
 def _warn(session: Session) -> None:
     for problem in session.problems:
@@ -188,10 +184,7 @@ def session_json(session: Session) -> dict[str, Any]:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    try:
-        session = _open(SessionStore(), args.session)
-    except SessionError as exc:
-        return _fail(exc)
+    session = _open(SessionStore(), args.session)
     if args.json:
         _print_json(session_json(session))
         return 0
@@ -218,8 +211,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 def _run_under_new_config(args: argparse.Namespace, relation: str, save: bool, job: Any) -> Any:
     """The shared frame of rerun and rescore: open the source session, start a backend for the
     new configuration, create the linked target session when saving, run
-    `job(source, target, backend, config)`. On failure an empty target is removed and the
-    error reported; returns (exit code or None, source, target, config, job's result)."""
+    `job(source, target, backend, config)`. On failure an empty target is removed, the error
+    says what was kept, and it goes on to the CLI's handler; returns (source, target, config,
+    job's result)."""
     store = SessionStore()
     backend = target = None
     try:
@@ -232,22 +226,20 @@ def _run_under_new_config(args: argparse.Namespace, relation: str, save: bool, j
         result = job(source, target, backend, config)
     except EngineError as exc:  # SessionError is one too
         exc.msg += _discard_if_empty(store, target)
-        return _fail(exc), None, None, None, None
+        raise
     finally:
         if backend is not None:
             backend.close()
-    return None, source, target, config, result
+    return source, target, config, result
 
 
 def cmd_rerun(args: argparse.Namespace) -> int:
     from sessions.rerun import rerun
 
-    code, source, target, config, turns = _run_under_new_config(
+    source, target, config, turns = _run_under_new_config(
         args, "rerun", True,
         lambda source, target, backend, config: rerun(
             source, target, backend, config, _progress(len(source.turns), "re-ran")))
-    if code is not None:
-        return code
     if args.json:
         _print_json({"session": target.id, "path": str(target.path), "origin": source.id,
                      "config": config.describe(), "turns": len(turns)})
@@ -260,12 +252,10 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 def cmd_rescore(args: argparse.Namespace) -> int:
     from sessions.rerun import rescore
 
-    code, _, _, _, report = _run_under_new_config(
+    _, _, _, report = _run_under_new_config(
         args, "rescore", not args.no_save,
         lambda source, target, backend, config: rescore(
             source, backend, config, target, _progress(len(source.turns), "re-scored")))
-    if code is not None:
-        return code
     if args.json:
         _print_json(_finite(asdict(report)))
         return 0
@@ -300,13 +290,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sessions.compare import compare_sessions, compare_turns
 
     store = SessionStore()
-    try:
-        a, turn_a = _side(store, args.a)
-        b, turn_b = _side(store, args.b)
-        if (turn_a is None) != (turn_b is None):
-            raise SessionError("Compare two sessions, or two turns (SESSION@TURN), not one of each.")
-    except SessionError as exc:
-        return _fail(exc)
+    a, turn_a = _side(store, args.a)
+    b, turn_b = _side(store, args.b)
+    if (turn_a is None) != (turn_b is None):
+        raise SessionError("Compare two sessions, or two turns (SESSION@TURN), not one of each.")
     if turn_a is not None and turn_b is not None:
         data: dict[str, Any] = {"a": a.id, "b": b.id, "paired_by": "turn",
                                 "turns": [asdict(compare_turns(turn_a, turn_b))], "unpaired": 0}
@@ -331,19 +318,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     from sessions.export import export_jsonl, export_markdown
     from sessions.html import export_html
 
+    session = _open(SessionStore(), args.session)
+    if args.format == "jsonl":
+        data = export_jsonl(session)
+    else:
+        data = (export_html(session) if args.format == "html"
+                else export_markdown(session)).encode("utf-8")
     try:
-        session = _open(SessionStore(), args.session)
-        if args.format == "jsonl":
-            data = export_jsonl(session)
-        else:
-            data = (export_html(session) if args.format == "html"
-                    else export_markdown(session)).encode("utf-8")
         Path(args.out).write_bytes(data)
-    except SessionError as exc:
-        return _fail(exc)
     except OSError as exc:
-        print(f"logitscope: Export failed: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
-        return 1
+        raise SessionError(f"cannot write {args.out}: {exc.strerror or exc}",
+                           title="Export failed") from exc
     print(f"Wrote {args.out} ({len(data):,} bytes, {len(session.turns)} turns).")
     return 0
 
@@ -351,10 +336,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_delete(args: argparse.Namespace) -> int:
     try:
         path = SessionStore().delete(args.session)
-    except SessionError as exc:
-        return _fail(exc)
     except OSError as exc:
-        print(f"logitscope: Delete failed: {exc}", file=sys.stderr)
-        return 1
+        raise SessionError(f"{exc.filename or args.session}: {exc.strerror or exc}",
+                           title="Delete failed") from exc
     print(f"Deleted {path}.")
     return 0
