@@ -5,14 +5,13 @@ so a session is named the same way everywhere: its id (the file name without `.j
 name, or a unique prefix of its id. Reading also takes any file path (a shared session can be
 shown, compared or exported where it lies), but writing to or deleting a session only ever
 touches a session file inside the store: a path outside it, a link, or a file that is not a
-session is refused and left untouched.
+session is refused and left untouched. Listing and searching go through `index.SessionIndex`.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,42 +25,11 @@ from .errors import (
     SessionExistsError,
     SessionNotFoundError,
 )
+from .index import SUFFIX, SessionIndex, SessionInfo
 from .journal import Session
 from .model import SessionOrigin
 
-SUFFIX = ".jsonl"
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    """One line of the session browser / `session list`."""
-
-    id: str
-    name: str
-    path: str
-    created: str
-    turns: int
-    model: str  # file name of the first turn's model ("" for an empty session)
-    origin: SessionOrigin | None
-    problems: int  # damaged or torn records skipped while reading
-    error: str = ""  # set when the file could not be read at all
-
-
-def _model_of(session: Session) -> str:
-    if not len(session.turns):
-        return ""
-    try:
-        return Path(session.entry_meta(0)["result"]["provenance"]["model_path"]).name
-    except (KeyError, TypeError):
-        return ""
-
-
-def info_of(session: Session) -> SessionInfo:
-    return SessionInfo(
-        id=session.id, name=session.name, path=str(session.path), created=session.header.created,
-        turns=len(session.turns), model=_model_of(session), origin=session.header.origin,
-        problems=len(session.problems),
-    )
+__all__ = ["SUFFIX", "SessionInfo", "SessionStore", "slugify"]
 
 
 def slugify(name: str) -> str:
@@ -88,32 +56,14 @@ class SessionStore:
 
     def list(self) -> list[SessionInfo]:
         """Every session, newest first; unreadable files are listed with `error` set."""
-        infos = []
-        for path in self._files():
-            try:
-                infos.append(info_of(Session.open(path)))
-            except SessionError as exc:
-                infos.append(SessionInfo(path.stem, "", str(path), "", 0, "", None, 0, exc.msg))
+        infos = [s.info for s in SessionIndex(self.root).summaries()]
         return sorted(infos, key=lambda i: (i.created, i.id), reverse=True)
 
     def search(self, text: str) -> list[SessionInfo]:
         """Sessions whose name, id, model, prompts or answers contain `text` (case-insensitive)."""
         needle = text.lower()
-        found = []
-        for info in self.list():
-            if info.error:
-                continue
-            haystack = [info.name, info.id, info.model]
-            session = Session.open(info.path)
-            for index in range(len(session.turns)):
-                meta = session.entry_meta(index)
-                request = meta.get("request", {})
-                haystack += [m.get("content", "") for m in request.get("messages", [])]
-                haystack += [meta.get("result", {}).get("text", ""), request.get("continuation", "")]
-                haystack += request.get("options", [])
-            if any(needle in str(h).lower() for h in haystack):
-                found.append(info)
-        return found
+        found = [s.info for s in SessionIndex(self.root).summaries() if s.matches(needle)]
+        return sorted(found, key=lambda i: (i.created, i.id), reverse=True)
 
     def _find(self, ref: str) -> Path | None:
         """The store's session with id `ref`, else name `ref`, else unique id prefix `ref`."""

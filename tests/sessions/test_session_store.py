@@ -1,9 +1,13 @@
-"""SessionStore: which sessions may be written or removed (only those inside the store)."""
+"""SessionStore: which sessions may be written or removed (only those inside the store), and the
+listing index (a cache: files changed, added or removed behind its back are still listed
+correctly, a corrupt index is rebuilt, concurrent writers never tear it)."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
+import threading
 
 import pytest
 
@@ -12,11 +16,14 @@ from sessions import (
     NotInStoreError,
     Session,
     SessionNotFoundError,
+    SessionOrigin,
     SessionStore,
     record_to,
     record_turn,
     synthetic,
 )
+from sessions import index as session_index
+from sessions.journal import Session as JournalSession
 
 
 @pytest.fixture
@@ -29,6 +36,31 @@ def store(tmp_path):
     record_turn(dogs, *synthetic.generation(rng, 4, prompt="And dogs?"))
     record_turn(dogs, *synthetic.choice(rng))
     return store
+
+
+@pytest.fixture
+def trusting(monkeypatch):
+    """Trust an index entry as soon as it is written (normally a file must have been a moment old
+    when it was read), so a test can see the index used instead of the journals."""
+    monkeypatch.setattr(session_index, "SETTLE_S", 0.0)
+
+
+@pytest.fixture
+def no_journal_reads(monkeypatch):
+    """Make any full read of a journal fail loudly; returns a switch to turn that on."""
+    state = {"on": False}
+    real = JournalSession.open.__func__
+
+    def guarded(cls, path):
+        if state["on"]:
+            raise AssertionError(f"opened {path} in full")
+        return real(cls, path)
+    monkeypatch.setattr(JournalSession, "open", classmethod(guarded))
+    return state
+
+
+def listing(store):
+    return {i.id: (i.name, i.turns, i.model, i.problems, i.error) for i in store.list()}
 
 
 # ----- writing and removing only inside the store -------------------------------------------------
@@ -80,3 +112,137 @@ def test_a_bare_ref_prefers_the_store_to_a_file_in_the_working_dir(store, tmp_pa
     (tmp_path / "cats").write_text("an unrelated file\n")
     assert store.open("cats").id == "cats"
     assert store.open_or_create("cats").path == store.root / "cats.jsonl"
+
+
+# ----- the index ------------------------------------------------------------------------------------
+
+def test_a_warm_list_and_search_read_no_journal(store, trusting, no_journal_reads):
+    """Regression: list opened and verified every journal in full, search did it twice."""
+    store.create("cats again", SessionOrigin("cats", "rerun", "system custom: 'Be [b]rief'"))
+    first = listing(store)
+    assert first == {"cats": ("cats", 1, "synthetic.gguf", 0, ""),
+                     "dogs": ("dogs", 2, "synthetic.gguf", 0, ""),
+                     "cats-again": ("cats again", 0, "", 0, "")}
+    cold = store.list()
+    no_journal_reads["on"] = True
+    assert store.list() == cold  # every field, the origin included
+    assert cold[0].origin == SessionOrigin("cats", "rerun", "system custom: 'Be [b]rief'")
+    assert [i.id for i in store.search("ABOUT CATS")] == ["cats"]
+    assert [i.id for i in store.search("dogs?")] == ["dogs"]
+    assert store.search("synthetic.gguf") and not store.search("no such words")
+
+
+def test_search_matches_answers_options_and_skips_unreadable(store):
+    dogs = Session.open(store.root / "dogs.jsonl")
+    answer = dogs.turns[0].result.text.strip().split()[0]
+    option = dogs.turns[1].request.options[-1]
+    (store.root / "broken.jsonl").write_text("nope\n")
+    assert "dogs" in {i.id for i in store.search(answer)}
+    assert [i.id for i in store.search(option.upper())] == ["dogs"]
+    assert "broken" not in {i.id for i in store.search("nope")}
+    assert listing(store)["broken"][4].startswith(str(store.root / "broken.jsonl"))
+
+
+@pytest.mark.parametrize("settle", [0.0, None])
+def test_changes_behind_its_back_are_listed(store, monkeypatch, settle):
+    if settle is not None:
+        monkeypatch.setattr(session_index, "SETTLE_S", settle)
+    store.list()
+    rng = random.Random(9)
+    record_turn(Session.open(store.root / "cats.jsonl"), *synthetic.generation(rng, 3))  # appended
+    (store.root / "dogs.jsonl").unlink()  # removed
+    new = SessionStore(store.root.parent).create("birds")  # added
+    record_turn(new, *synthetic.generation(rng, 3, prompt="Birds fly?"))
+    assert listing(store) == {"cats": ("cats", 2, "synthetic.gguf", 0, ""),
+                              "birds": ("birds", 1, "synthetic.gguf", 0, "")}
+    assert [i.id for i in store.search("birds fly")] == ["birds"]
+    path = store.root / "cats.jsonl"
+    path.write_bytes(path.read_bytes()[:-30])  # torn behind its back
+    assert listing(store)["cats"][1:4] == (1, "synthetic.gguf", 1)
+
+
+def test_a_same_size_rewrite_right_after_indexing_is_seen(store):
+    store.list()
+    path = store.root / "cats.jsonl"
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b'"name":"cats"', b'"name":"lion"', 1))
+    assert len(path.read_bytes()) == len(data)
+    assert listing(store)["cats"][0] == "lion"
+
+
+@pytest.mark.parametrize("damage", [
+    b"\x00\xff garbage", b"", b"[]", b'{"version": 1}', b'{"version": 1, "entries": []}',
+    "truncate", "bad-entry", "bad-origin",
+])
+def test_a_corrupt_index_is_rebuilt(store, trusting, damage):
+    expected = listing(store)
+    index_path = store.root / session_index.INDEX_NAME
+    assert index_path.exists()
+    if damage == "truncate":
+        damage = index_path.read_bytes()[:-20]
+    elif damage in ("bad-entry", "bad-origin"):
+        data = json.loads(index_path.read_bytes())
+        for entry in data["entries"].values():
+            entry["info"]["turns" if damage == "bad-entry" else "origin"] = "many"
+        damage = json.dumps(data).encode()
+    index_path.write_bytes(damage)
+    assert listing(store) == expected
+    rebuilt = json.loads(index_path.read_bytes())
+    assert set(rebuilt["entries"]) == {"cats", "dogs"}
+
+
+def test_the_index_is_never_listed_and_a_stale_version_is_rebuilt(store, trusting, no_journal_reads):
+    store.list()
+    index_path = store.root / session_index.INDEX_NAME
+    data = json.loads(index_path.read_bytes())
+    data["format_version"] = 0  # written by a logitscope that read another journal format
+    index_path.write_text(json.dumps(data))
+    no_journal_reads["on"] = True
+    with pytest.raises(AssertionError, match="opened"):
+        store.list()
+    no_journal_reads["on"] = False
+    assert set(listing(store)) == {"cats", "dogs"}
+
+
+def test_concurrent_writers_never_tear_the_index(store, trusting):
+    rng = random.Random(3)
+    for n in range(6):
+        record_turn(store.create(f"s{n}"), *synthetic.generation(rng, 3))
+    expected = listing(store)
+    (store.root / session_index.INDEX_NAME).unlink()
+    errors = []
+
+    def lister():
+        try:
+            for _ in range(4):
+                assert listing(SessionStore(store.root.parent)) == expected
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+    threads = [threading.Thread(target=lister) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert set(json.loads((store.root / session_index.INDEX_NAME).read_bytes())["entries"]) == set(expected)
+    assert [p.name for p in store.root.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_temp_names_are_unique_per_process_and_call(store):
+    names = {session_index.temp_path(store.root).name for _ in range(50)}
+    assert len(names) == 50 and all(f".{os.getpid()}." in n for n in names)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write a read-only folder")
+def test_a_read_only_store_still_lists(store):
+    os.chmod(store.root, 0o555)
+    try:
+        assert set(listing(store)) == {"cats", "dogs"}
+    finally:
+        os.chmod(store.root, 0o755)
+
+
+def test_an_unwritable_index_still_lists(store, trusting):
+    (store.root / session_index.INDEX_NAME).mkdir()  # cannot be read or replaced
+    assert set(listing(store)) == {"cats", "dogs"} and set(listing(store)) == {"cats", "dogs"}
+    assert [p.name for p in store.root.iterdir() if p.name.endswith(".tmp")] == []
