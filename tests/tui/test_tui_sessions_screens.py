@@ -41,8 +41,9 @@ async def test_browser_lists_searches_and_deletes_with_confirmation(make_app, is
         browser = await open_browser(pilot)
         assert [i.id for i in browser.infos] == ["sky-chat-rerun", "sky-chat", "geo"]
         table = browser.query_one("#session-table")
-        assert table.row_count == 3 and table.get_row_at(2)[:4] == ["geography", "2026-11-19 08:15",
-                                                                   "synthetic.gguf", "1"]
+        assert table.row_count == 3
+        assert [c.plain for c in table.get_row_at(2)[:4]] == ["geography", "2026-11-19 08:15",
+                                                              "synthetic.gguf", "1"]
         await pilot.press("slash", *"grass")  # searches prompts and answers
         await pilot.pause(SEARCH_DELAY_S + 0.1)  # once the typing pauses
         await settle(pilot)
@@ -208,3 +209,75 @@ async def test_replay_compares_with_the_current_session(make_app, isolated_dirs)
         screen = app.screen
         assert isinstance(screen, CompareScreen) and screen.b.name == "now"
         assert screen.result.paired_by == "position" and len(screen.result.turns) == 1
+
+
+HOSTILE = "[bold]x[/] [/x] [link=https://e.com]y [$var] [B]z \\"
+
+
+async def test_session_text_is_shown_literally_never_as_markup(make_app, isolated_dirs):
+    """Regression: names went through markup: `[x]` vanished and `[/x]` raised MarkupError."""
+    import random
+
+    from sessions import record_generation, synthetic
+
+    populate(isolated_dirs / "data")
+    session = SessionStore().create(HOSTILE)
+    record_generation(session, *synthetic.generation(random.Random(2), 4, prompt="[/] prompt"))
+    (isolated_dirs / "data" / "sessions" / "[x] broken.jsonl").write_text("[/] not a session\n")
+    app = make_app(load_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        browser = await open_browser(pilot)
+        table = browser.query_one("#session-table")
+        rows = {info.id: table.get_row_at(n) for n, info in enumerate(browser.infos)}
+        assert rows[session.id][0].plain == HOSTILE
+        assert rows["[x] broken"][0].plain == "[x] broken"
+        assert "[x] broken.jsonl is not a logitscope session" in rows["[x] broken"][4].plain
+        await select(pilot, browser, session.id)
+        await pilot.press("c")  # marked: the status line and a notification name it
+        await settle(pilot)
+        assert f"marked for compare: {HOSTILE}" in str(browser.query_one("#browser-status").render())
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        question = str(app.screen.query_one("#confirm-question").render())
+        assert f"Delete session {HOSTILE} (1 turns)?" in question and "y yes · n no" in question
+        await pilot.press("n")
+        await select(pilot, browser, "[x] broken")
+        await pilot.press("enter", "d", "y")  # refused to open, then refused to delete
+        await settle(pilot)
+        assert app.screen is browser and app.is_running
+        assert (isolated_dirs / "data" / "sessions" / "[x] broken.jsonl").exists()
+        await pilot.press("slash", *"[/]")  # searching for markup finds the prompt
+        await pilot.pause(SEARCH_DELAY_S + 0.1)
+        await settle(pilot)
+        assert [i.id for i in browser.infos] == [session.id]
+
+
+async def test_opening_a_session_from_the_browser_reads_it_off_the_ui_thread(
+        make_app, isolated_dirs, monkeypatch):
+    """Regression: Enter and c opened (read and verified) the journals on the UI thread."""
+    import threading
+
+    populate(isolated_dirs / "data")
+    threads = []
+    real_open = SessionStore.open
+
+    def spy(self, ref):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return real_open(self, ref)
+    monkeypatch.setattr(SessionStore, "open", spy)
+    app = make_app(load_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        browser = await open_browser(pilot)
+        await select(pilot, browser, "sky-chat")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReplayScreen) and app.screen.session.id == "sky-chat"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("c")
+        await select(pilot, browser, "geo")
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, CompareScreen)
+        assert len(threads) == 3 and not any(threads), threads

@@ -1,24 +1,28 @@
 """The session browser: every saved session (name, date, model, turns), searchable.
 
 Enter replays the highlighted session, c marks it for a comparison (the second c compares the
-two), d deletes it after a confirmation. Listing and searching open every session file, so both
-run in a thread worker; the newest answer wins (exclusive worker).
+two), d deletes it after a confirmation. Listing and searching go through the store's index, and
+opening a session reads and verifies its whole journal, so all of them run in thread workers;
+the newest request wins (exclusive workers). Session names, ids, paths and error messages are
+untrusted text: they are shown as plain `Text`/`Content`, or escaped where a markup string is
+required, never parsed as markup.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from rich.markup import escape
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from sessions import SessionError, SessionInfo, SessionStore
+from sessions import Session, SessionError, SessionInfo, SessionStore
 
 from .session_modals import ConfirmModal
 
@@ -27,6 +31,19 @@ SEARCH_DELAY_S = 0.25
 
 def when(created: str) -> str:
     return created[:16].replace("T", " ") if created else "?"
+
+
+def literal(text: str) -> str:
+    """`text` as Textual markup that renders exactly `text` (every `[` escaped; textual's own
+    `escape` leaves `[$x]`, `[B]` and `[ b]` alone, which still parse as tags)."""
+    return text.replace("[", "\\[")
+
+
+def strong(text: str) -> str:
+    """`text` in bold, as markup. Trailing backslashes go after the closing tag: right before a
+    `[` they would escape it."""
+    core = text.rstrip("\\")
+    return f"[b]{literal(core)}[/b]{text[len(core):]}"
 
 
 class SessionBrowser(Screen):
@@ -71,13 +88,35 @@ class SessionBrowser(Screen):
     def load(self, text: str) -> list[SessionInfo]:
         return self.store.search(text) if text else self.store.list()
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="open-session")
+    def open_sessions(self, paths: tuple[str, ...]) -> list[Session]:
+        """Read (and verify) the sessions to replay (one) or compare (two)."""
+        return [self.store.open(path) for path in paths]
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "browse":
-            return
-        if event.state is WorkerState.SUCCESS:
-            self.show(event.worker.result)
-        elif event.state is WorkerState.ERROR:
-            self.notify(str(event.worker.error), title="Sessions", severity="error")
+        if event.worker.group == "browse":
+            if event.state is WorkerState.SUCCESS:
+                self.show(event.worker.result)
+            elif event.state is WorkerState.ERROR:
+                self._error(event.worker.error, "Sessions")
+        elif event.worker.group == "open-session":
+            if event.state is WorkerState.SUCCESS:
+                self._opened(event.worker.result)
+            elif event.state is WorkerState.ERROR:
+                self._error(event.worker.error, "Session")
+
+    def _error(self, error: BaseException | None, title: str) -> None:
+        self.notify(getattr(error, "msg", str(error)), title=title, severity="error", markup=False)
+
+    def _opened(self, sessions: list[Session]) -> None:
+        if len(sessions) == 1:
+            from .replay import ReplayScreen
+
+            self.app.push_screen(ReplayScreen(sessions[0]))
+        elif len(sessions) == 2:
+            from .compare import CompareScreen
+
+            self.app.push_screen(CompareScreen(*sessions))
 
     def show(self, infos: list[SessionInfo]) -> None:
         self.infos = infos
@@ -93,11 +132,13 @@ class SessionBrowser(Screen):
                 notes.append(f"{info.problems} damaged")
             if info.error:
                 notes.append(info.error)
-            table.add_row(info.name or info.id, when(info.created), info.model or "–", str(info.turns),
-                          " · ".join(notes), key=info.path)
+            table.add_row(*(Text(cell) for cell in (
+                info.name or info.id, when(info.created), info.model or "–", str(info.turns),
+                " · ".join(notes))), key=info.path)
         marked = f" · marked for compare: {self.marked.name}" if self.marked else ""
-        self.query_one("#browser-status", Static).update(
-            f" {len(infos)} sessions{marked} · Enter replay · c compare · d delete · / search", layout=False)
+        self.query_one("#browser-status", Static).update(Content(
+            f" {len(infos)} sessions{marked} · Enter replay · c compare · d delete · / search"),
+            layout=False)
 
     def selected(self) -> SessionInfo | None:
         table = self.query_one(DataTable)
@@ -126,20 +167,10 @@ class SessionBrowser(Screen):
     def action_close(self) -> None:
         self.dismiss()
 
-    def _open(self, info: SessionInfo):
-        try:
-            return self.store.open(info.path)
-        except SessionError as exc:
-            self.notify(exc.msg, title="Session", severity="error")
-            return None
-
     def action_open(self) -> None:
         info = self.selected()
-        session = self._open(info) if info and not info.error else None
-        if session is not None:
-            from .replay import ReplayScreen
-
-            self.app.push_screen(ReplayScreen(session))
+        if info is not None and not info.error:
+            self.open_sessions((info.path,))
 
     def action_compare(self) -> None:
         info = self.selected()
@@ -148,15 +179,13 @@ class SessionBrowser(Screen):
         if self.marked is None or self.marked.path == info.path:
             self.marked = info
             self.show(self.infos)
-            self.notify(f"Marked {info.name!r}: highlight another session and press c.", timeout=3)
+            self.notify(f"Marked {info.name!r}: highlight another session and press c.", timeout=3,
+                        markup=False)
             return
-        a, b = self._open(self.marked), self._open(info)
+        paths = (self.marked.path, info.path)
         self.marked = None
         self.show(self.infos)
-        if a is not None and b is not None:
-            from .compare import CompareScreen
-
-            self.app.push_screen(CompareScreen(a, b))
+        self.open_sessions(paths)
 
     def action_delete(self) -> None:
         info = self.selected()
@@ -173,11 +202,12 @@ class SessionBrowser(Screen):
             try:
                 self.store.delete(info.path)
             except (SessionError, OSError) as exc:
-                self.notify(getattr(exc, "msg", str(exc)), title="Delete", severity="error")
+                self._error(exc, "Delete")
                 return
-            self.notify(f"Deleted {info.name!r}.", timeout=3)
+            self.notify(f"Deleted {info.name!r}.", timeout=3, markup=False)
             self.reload()
 
         self.app.push_screen(ConfirmModal(
-            f"Delete session [b]{escape(info.name)}[/b] ({info.turns} turns)?\n{escape(Path(info.path).name)}\nThis cannot be undone."),
+            f"Delete session {strong(info.name or info.id)} ({info.turns} turns)?\n"
+            f"{literal(Path(info.path).name)}\nThis cannot be undone."),
             confirmed)
