@@ -7,8 +7,10 @@ worker process is closed when the app exits).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import partial
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.markup import escape
@@ -24,6 +26,24 @@ from .config import ConfigError, Settings, load_settings
 from .keymap import ALL_BINDINGS, APP_BINDINGS
 from .screens.main import MainScreen
 from .session_recorder import SessionRecorder
+
+
+SCREENSHOT_NAME = re.compile(r"logitscope-(\d+)\.svg")
+
+
+def write_numbered(folder: Path, svg: str) -> Path:
+    """Write `svg` as the next logitscope-NNN.svg: one past the highest number, never over a file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    numbers = [int(m.group(1)) for p in folder.iterdir() if (m := SCREENSHOT_NAME.fullmatch(p.name))]
+    number = max(numbers, default=0) + 1
+    while True:
+        path = folder / f"logitscope-{number:03d}.svg"
+        try:
+            with open(path, "x", encoding="utf-8") as handle:  # "x": a file that appeared meanwhile wins
+                handle.write(svg)
+            return path
+        except FileExistsError:
+            number += 1
 
 
 class LogitscopeApp(App[int]):
@@ -80,10 +100,12 @@ class LogitscopeApp(App[int]):
 
     def action_save_screenshot(self) -> None:
         """Numbered SVGs in <data dir>/screenshots (no timestamps, so names are predictable)."""
-        folder = data_dir() / "screenshots"
-        folder.mkdir(parents=True, exist_ok=True)
-        name = f"logitscope-{len(list(folder.glob('logitscope-*.svg'))) + 1:03d}.svg"
-        path = self.save_screenshot(filename=name, path=str(folder))
+        svg = self.export_screenshot()
+        try:
+            path = write_numbered(data_dir() / "screenshots", svg)
+        except OSError as exc:
+            self.notify(f"Could not save the screenshot: {exc}", severity="error", markup=False)
+            return
         self.notify(f"Saved {path}", timeout=2, markup=False)
 
 

@@ -97,3 +97,19 @@ async def test_f10_saves_a_numbered_svg_screenshot_in_the_data_dir(make_app, iso
         shots = sorted((isolated_dirs / "data" / "screenshots").glob("*.svg"))
         assert [p.name for p in shots] == ["logitscope-001.svg", "logitscope-002.svg"]
         assert "Keys" in shots[1].read_text()
+
+
+async def test_f10_never_overwrites_an_earlier_screenshot(make_app, isolated_dirs):
+    """Regression: the next number was the count of files, so a gap (001, 003) overwrote 003."""
+    folder = isolated_dirs / "data" / "screenshots"
+    folder.mkdir(parents=True)
+    (folder / "logitscope-001.svg").write_text("first")
+    (folder / "logitscope-003.svg").write_text("third")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f10")
+        await pilot.pause()
+    assert (folder / "logitscope-003.svg").read_text() == "third"
+    assert sorted(p.name for p in folder.glob("*.svg")) == [
+        "logitscope-001.svg", "logitscope-003.svg", "logitscope-004.svg"]
