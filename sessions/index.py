@@ -114,7 +114,7 @@ class SessionIndex:
             entry = cached.get(stem)
             summary = _from_entry(entry, path, key)
             if summary is None:
-                summary = summarize(path)
+                summary = summarize(Path(path))
                 entry = _to_entry(summary, key, scanned_ns)
                 changed = True
             entries[stem] = entry
@@ -123,7 +123,7 @@ class SessionIndex:
             self._save(entries)
         return summaries
 
-    def _scan(self) -> dict[str, tuple[Path, list[int]]]:
+    def _scan(self) -> dict[str, tuple[str, list[int]]]:
         files = {}
         try:
             listing = list(os.scandir(self.root))
@@ -139,7 +139,7 @@ class SessionIndex:
                 st = item.stat()
             except OSError:  # removed meanwhile
                 continue
-            files[stem] = (Path(item.path), [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+            files[stem] = (item.path, [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
         return files
 
     def _load(self) -> dict[str, Any]:
@@ -194,24 +194,22 @@ def _to_entry(summary: Summary, key: list[int], checked_ns: int) -> dict[str, An
     return {"key": key, "checked_ns": checked_ns, "info": info, "text": summary.text}
 
 
-def _typed(value: Any, kind: type) -> Any:
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise TypeError(f"index value {value!r} is not {kind.__name__}")
-    return value
+_FIELDS = (("id", str), ("name", str), ("created", str), ("turns", int), ("model", str),
+           ("problems", int), ("error", str))
 
 
-def _from_entry(entry: Any, path: Path, key: list[int]) -> Summary | None:
+def _from_entry(entry: Any, path: str, key: list[int]) -> Summary | None:
     """The cached summary if it is certainly current, else None (read the file again)."""
     try:
         if entry["key"] != key or max(key[2], key[3]) + int(SETTLE_S * 1e9) > entry["checked_ns"]:
             return None
-        info = entry["info"]
-        origin = decode(SessionOrigin | None, info["origin"])
-        return Summary(SessionInfo(
-            id=_typed(info["id"], str), name=_typed(info["name"], str), path=str(path),
-            created=_typed(info["created"], str), turns=_typed(info["turns"], int),
-            model=_typed(info["model"], str), origin=origin,
-            problems=_typed(info["problems"], int), error=_typed(info["error"], str),
-        ), _typed(entry["text"], str))
+        info, text = entry["info"], entry["text"]
+        values = {name: info[name] for name, _ in _FIELDS}
+        if not isinstance(text, str) or any(type(values[n]) is not t for n, t in _FIELDS):
+            return None
+        origin = info["origin"]
+        if origin is not None:
+            origin = decode(SessionOrigin, origin)
+        return Summary(SessionInfo(path=path, origin=origin, **values), text)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return None
