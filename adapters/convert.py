@@ -45,7 +45,7 @@ class BaseModel:
 
 def read_base_model(path: str | Path) -> BaseModel:
     """Read the architecture, head counts and tensor shapes of a base GGUF model."""
-    from engine.adapter_check import read_gguf_header
+    from engine.gguf import read_gguf_header
 
     path = str(path)
     if not os.path.isfile(path):

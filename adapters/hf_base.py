@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.fingerprint import file_sha256
+from engine.gguf import has_gguf_magic
 from engine.locations import data_dir
 
 from .errors import AdapterToolError
@@ -90,9 +91,8 @@ def load_base(base: str | Path, log=print) -> LoadedBase:
         return LoadedBase(model, tokenizer, str(path), "", str(path))
     if not path.is_file():
         raise AdapterToolError(f"The base model {path} does not exist.")
-    with open(path, "rb") as handle:
-        if handle.read(4) != b"GGUF":
-            raise AdapterToolError(f"{path} is neither a GGUF file nor a Hugging Face model folder.")
+    if not has_gguf_magic(path):
+        raise AdapterToolError(f"{path} is neither a GGUF file nor a Hugging Face model folder.")
     sha = file_sha256(str(path))
     cache = hf_cache_dir(sha)
     if not (cache / _COMPLETE).is_file():

@@ -10,8 +10,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from engine.adapter_check import read_gguf_header
-from engine.gguf_header import check_gguf_file
+from engine.gguf import check_gguf_file, read_gguf_header
 
 from .errors import AdapterToolError
 from .metadata import PROVENANCE_ORDER, PROVENANCE_PREFIX, ProvenanceValue

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.adapter_check import read_gguf_header
+from engine.gguf import read_gguf_header
 from engine.locations import data_dir
 
 from .errors import AdapterToolError

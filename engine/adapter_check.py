@@ -12,7 +12,7 @@ import functools
 import os
 
 from .errors import AdapterError
-from .gguf_header import check_gguf_file
+from .gguf import check_gguf_file, read_gguf_header
 
 
 def _field_str(reader, key: str) -> str | None:
@@ -23,82 +23,6 @@ def _field_str(reader, key: str) -> str | None:
         return bytes(field.parts[field.data[0]]).decode("utf-8", errors="replace")
     except (IndexError, TypeError):
         return None
-
-
-# GGUF value types: struct format of the scalars; 8 = string, 9 = array.
-_SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
-
-
-def read_gguf_header(path: str) -> tuple[dict[str, object], dict[str, tuple[int, ...]]]:
-    """(scalar and string metadata, tensor shapes in ggml order) of a GGUF v2/v3 file.
-
-    gguf-py's GGUFReader builds an object per vocabulary entry and takes seconds on a model with
-    a large vocabulary (4.5 s for the default model on an idle core), which made the first use
-    of any adapter stall; this walks the header with struct, skipping arrays (~0.1 s).
-    Raises ValueError (or OSError) on anything it cannot read.
-    """
-    import struct
-
-    try:
-        return _walk_header(path)
-    except struct.error as exc:
-        raise ValueError(f"truncated or damaged GGUF header: {exc}") from exc
-
-
-def _walk_header(path: str) -> tuple[dict[str, object], dict[str, tuple[int, ...]]]:
-    import mmap
-    import struct
-
-    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-        magic, version, n_tensors, n_kv = struct.unpack_from("<4sIQQ", buf, 0)
-        if magic != b"GGUF" or version not in (2, 3):
-            raise ValueError(f"not a GGUF v2/v3 file (magic {magic!r}, version {version})")
-        pos = 24
-
-        def string() -> str:
-            nonlocal pos
-            (n,) = struct.unpack_from("<Q", buf, pos)
-            text = buf[pos + 8:pos + 8 + n].decode("utf-8", errors="replace")
-            pos += 8 + n
-            return text
-
-        def skip(kind: int) -> None:
-            nonlocal pos
-            if kind == 8:
-                (n,) = struct.unpack_from("<Q", buf, pos)
-                pos += 8 + n
-            elif kind == 9:
-                item, count = struct.unpack_from("<IQ", buf, pos)
-                pos += 12
-                if item in _SCALARS:
-                    pos += count * struct.calcsize("<" + _SCALARS[item])
-                else:
-                    for _ in range(count):
-                        skip(item)
-            elif kind in _SCALARS:
-                pos += struct.calcsize("<" + _SCALARS[kind])
-            else:
-                raise ValueError(f"unknown GGUF value type {kind}")
-
-        fields: dict[str, object] = {}
-        for _ in range(n_kv):
-            key = string()
-            (kind,) = struct.unpack_from("<I", buf, pos)
-            pos += 4
-            if kind == 8:
-                fields[key] = string()
-            elif kind in _SCALARS:
-                (fields[key],) = struct.unpack_from("<" + _SCALARS[kind], buf, pos)
-                skip(kind)
-            else:
-                skip(kind)
-        shapes: dict[str, tuple[int, ...]] = {}
-        for _ in range(n_tensors):
-            name = string()
-            (n_dims,) = struct.unpack_from("<I", buf, pos)
-            shapes[name] = tuple(struct.unpack_from(f"<{n_dims}Q", buf, pos + 4))
-            pos += 4 + 8 * n_dims + 12  # dims, then ggml type (u32) and data offset (u64)
-    return fields, shapes
 
 
 @functools.lru_cache(maxsize=8)

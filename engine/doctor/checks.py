@@ -9,7 +9,7 @@ from pathlib import Path
 from ..crash_diagnosis import rebuild_command
 from ..default_model import default_model_path
 from ..errors import EngineError
-from ..gguf_header import check_gguf_file
+from ..gguf import check_gguf_file
 from ..locations import config_path, data_dir, llama_log_path, log_dir
 from ..native import build_plan, build_record, wheelhouse
 from ..types import NativeSystemInfo

@@ -130,7 +130,7 @@ def test_default_model_hot_swap_is_bit_identical(tmp_path):
 def test_fast_header_reader_matches_gguf_py(tiny_gguf, lora):
     from gguf import GGUFReader
 
-    from engine.adapter_check import read_gguf_header
+    from engine.gguf import read_gguf_header
 
     for path in (tiny_gguf, lora[0]):
         fields, shapes = read_gguf_header(str(path))
