@@ -11,10 +11,11 @@ from textual import work
 from textual.worker import Worker, WorkerState
 
 from engine.errors import AdapterError, EngineError
-from engine.types import AdapterSpec, Message, ModelConfig, ModelInfo, RenderedPrompt
+from engine.types import AdapterSpec, Message, ModelConfig, RenderedPrompt
 
 from ..conversation import Branch
 from ..streaming import FRAME_S, StreamJob
+from .model_switch import ModelSwitch, switch_model
 from .text_modal import ErrorModal, PromptModal
 
 
@@ -90,14 +91,17 @@ class EngineTasks:
 
     # ----- model and adapters ------------------------------------------------------------
 
-    def start_model_load(self, config: ModelConfig | None) -> None:
+    def start_model_load(self, config: ModelConfig | None, adapters: tuple[AdapterSpec, ...] = ()) -> None:
+        """Start the backend's model (None), or switch to `config` carrying `adapters` over."""
         self.loading = True
         self.set_loading(True)
-        self.run_load(config)
+        self.run_load(config, adapters)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def run_load(self, config: ModelConfig | None) -> ModelInfo:
-        return self.backend.start() if config is None else self.backend.load(config)
+    def run_load(self, config: ModelConfig | None, adapters: tuple[AdapterSpec, ...]) -> ModelSwitch:
+        if config is None:
+            return ModelSwitch(self.backend.start(), self.backend.config.adapters)
+        return switch_model(self.backend, config, adapters)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="adapters")
     def run_adapter_check(self, specs: tuple[AdapterSpec, ...], added: AdapterSpec) -> AdapterSpec:

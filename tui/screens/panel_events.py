@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.types import AdapterSpec, ModelInfo
+from engine.types import AdapterSpec
 
 from .. import messages as m
 from ..widgets.panels import AdaptersPanel, ModelPanel
+from .model_switch import ModelSwitch
 
 
 class PanelEvents:
@@ -44,8 +45,17 @@ class PanelEvents:
         if self.job is not None or self.loading:
             self.notify("Busy: wait for the current generation or load.", severity="warning")
             return
-        self.start_model_load(self.backend.config.with_path(event.path))
+        # The adapters the panel shows, applied or not yet, are the ones to carry over.
+        self.start_model_load(self.backend.config.with_path(event.path), self.chat.adapters)
 
-    def model_loaded(self, info: ModelInfo) -> None:
+    def model_loaded(self, switch: ModelSwitch) -> None:
+        info = switch.info
         self.query_one(ModelPanel).set_model(info.path, info)
+        if switch.adapters != self.chat.adapters or switch.dropped:
+            self.query_one(AdaptersPanel).reset(switch.adapters)
+        self.chat.adapters, self.chat.adapters_pending = switch.adapters, False
+        if switch.dropped:
+            names = "; ".join(f"{Path(spec.path).name}: {why}" for spec, why in switch.dropped)
+            self.notify(f"{info.name} refused {len(switch.dropped)} adapter(s), now off: {names}",
+                        title="Adapters dropped", severity="warning", timeout=10, markup=False)
         self.refresh_status()

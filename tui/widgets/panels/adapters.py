@@ -31,6 +31,11 @@ class AdapterEntry:
     enabled: bool = True
 
 
+def entries_for(adapters: tuple[AdapterSpec, ...]) -> list[AdapterEntry]:
+    # Scale 0 means "loaded but off" to the engine; off adapters stay loaded for a quick re-enable.
+    return [AdapterEntry(a.path, a.scale or 1.0, a.scale != 0) for a in adapters]
+
+
 class AdapterList(OptionList):
     BINDINGS = [
         Binding("space", "toggle", "On/off", id="adapter_toggle"),
@@ -58,8 +63,7 @@ class AdaptersPanel(Vertical):
 
     def __init__(self, adapters: tuple[AdapterSpec, ...] = (), hot_swap: bool = True, **kwargs) -> None:
         super().__init__(**kwargs)
-        # Scale 0 means "loaded but off" to the engine; off adapters stay loaded for a quick re-enable.
-        self.entries = [AdapterEntry(a.path, a.scale or 1.0, a.scale != 0) for a in adapters]
+        self.entries = entries_for(adapters)
         self.hot_swap = hot_swap
 
     def compose(self) -> ComposeResult:
@@ -106,6 +110,11 @@ class AdaptersPanel(Vertical):
         """Called by the screen once the engine accepted the adapter."""
         self.entries = [e for e in self.entries if e.path != spec.path] + [AdapterEntry(spec.path, spec.scale)]
         self._render_list(len(self.entries) - 1)
+
+    def reset(self, adapters: tuple[AdapterSpec, ...]) -> None:
+        """Called by the screen when the engine's set changed under the panel (a model switch)."""
+        self.entries = entries_for(adapters)
+        self._render_list(0 if self.entries else None)
 
     @on(Input.Submitted, "#adapter-path")
     def _submitted(self, event: Input.Submitted) -> None:
