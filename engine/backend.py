@@ -30,9 +30,14 @@ from .types import (
 
 
 class GenerationStream(Protocol):
-    """Iterate for TokenSteps as they are decided; `result` is set once iteration ends."""
+    """Iterate for TokenSteps as they are decided; `result` is set once iteration ends.
+
+    When iteration raises (the worker died, a decode failed), `steps` still holds every step
+    decided before the error, so the caller can keep the partial answer.
+    """
 
     result: GenerationResult | None
+    steps: list[TokenStep]
 
     def __iter__(self) -> Iterator[TokenStep]: ...
 
@@ -62,7 +67,11 @@ class Backend(Protocol):
     def set_adapters(self, adapters: tuple[AdapterSpec, ...]) -> None:
         """Activate exactly these adapters at these scales, without reloading the model."""
 
+    def tokenize(self, text: str) -> list[int]:
+        """`text`'s token ids as a continuation: no BOS, special-token text left as text."""
+
     def cancel(self) -> None:
         """Ask the running generation to stop before its next token; safe from any thread."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the model; returns promptly (about 2 s at most) whatever the backend is doing."""

@@ -41,5 +41,11 @@ class WorkerDiedError(EngineError):
     title = "Engine worker died"
 
 
+class EngineClosedError(WorkerDiedError):
+    """A request was running when the backend was closed (quitting): nothing to report."""
+
+    title = "Engine closed"
+
+
 class RequestError(EngineError):
     title = "Bad request"

@@ -27,7 +27,7 @@ from .chat_template import ChatTemplate
 from .distribution import summarise
 from .errors import AdapterError, ContextOverflowError, ModelLoadError, RequestError
 from .fingerprint import file_sha256
-from .gguf_header import check_gguf_file
+from .gguf import check_gguf_file
 from .seeds import check_seed, random_seed
 from .threads import default_thread_count
 from .types import (

@@ -1,27 +1,27 @@
 """LocalBackend: the caller's handle on llama.cpp running in a worker process (engine/worker.py).
 
 It starts the worker with the multiprocessing "spawn" method (never fork a process that may hold
-threads, like a running Textual app), checks model files before the worker sees them, turns the
-worker's replies back into typed results and errors, and notices when the worker dies (abort,
-segfault, kill): the caller gets a WorkerDiedError with the end of llama.cpp's log, and the next
-call starts a fresh worker with the same configuration.
+threads, like a running Textual app), checks model files before the worker sees them, speaks the
+typed protocol of engine/worker_protocol.py, and notices when the worker dies (abort, segfault,
+kill): the caller gets a WorkerDiedError with the end of llama.cpp's log, and the next call
+starts a fresh worker with the same configuration. `close` never waits on the worker for more
+than about CLOSE_S: a worker busy with a load, a long prompt or hashing a model is killed.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import errors as engine_errors
 from .crash_diagnosis import PHASE_FIRST_DECODE, PHASE_LATER, PHASE_LOAD, worker_died_error
-from .errors import EngineError, ModelLoadError, WorkerDiedError
-from .gguf_header import check_gguf_file
+from .errors import EngineClosedError, EngineError, ModelLoadError, WorkerDiedError
+from .gguf import check_gguf_file
 from .locations import llama_log_path
 from .types import (
     AdapterSpec,
@@ -41,36 +41,48 @@ from .types import (
     TokenStep,
 )
 from .worker import worker_main
+from .worker_protocol import DECODING_COMMANDS, Command, Done, Failed, Request, StepBatch
 
 _POLL_S = 0.2
+CLOSE_S = 2.0  # close() returns within about this long, whatever the worker is doing
+_LOCK_WAIT_S = 0.2  # how long close waits for another thread's request to finish
+_KILL_S = 0.5  # the part of CLOSE_S kept for killing and reaping the worker
 
 
 class LocalGeneration:
-    """A generation streaming from the worker; iterate once."""
+    """A generation streaming from the worker; iterate once.
+
+    `steps` holds every TokenStep received so far, in order, also after iteration ended with an
+    error: the worker sends the steps decided before a failure ahead of the failure, so a caller
+    that catches the error finds the partial answer in `steps`. `result` is set on success.
+    """
 
     def __init__(self, backend: LocalBackend, request: GenerationRequest, generation_id: int) -> None:
         self._backend = backend
         self._request = request
         self._id = generation_id
+        self.steps: list[TokenStep] = []
         self.result: GenerationResult | None = None
 
     def __iter__(self) -> Iterator[TokenStep]:
         backend = self._backend
         with backend._lock:
-            backend._send("generate", (self._id, self._request))
+            backend._send(Request(Command.GENERATE, (self._id, self._request)))
             try:
                 while True:
-                    kind, value = backend._receive()  # an error reply ends the stream by raising
-                    if kind != "steps":
-                        self.result = value
+                    reply = backend._receive()  # a Failed reply ends the stream by raising
+                    if isinstance(reply, StepBatch):
+                        self.steps.extend(reply.steps)
+                        yield from reply.steps
+                    else:
+                        self.result = reply.value
                         backend._phase = PHASE_LATER
                         return
-                    yield from value
             except GeneratorExit:
                 # The consumer stopped early: cancel and drain so the pipe stays in step.
                 backend._cancel_through(self._id)
                 try:
-                    while backend._receive()[0] == "steps":
+                    while isinstance(backend._receive(), StepBatch):
                         pass
                 except EngineError:
                     pass
@@ -89,9 +101,11 @@ class LocalBackend:
         # never leaks into a later one.
         self._cancelled_through = self._mp.Value("q", 0)
         self._last_generation_id = 0
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # held for a whole request, a load or a stream
         self._process: Any = None
         self._conn: Any = None
+        self._awaiting_reply = False  # a request was sent and its Done/Failed not yet read
+        self._closed = False  # close() stopped the worker; a request it interrupted says so
         self._info: ModelInfo | None = None
         # What the worker is doing, for the diagnosis when it dies of a signal.
         self._phase = PHASE_LOAD
@@ -112,38 +126,52 @@ class LocalBackend:
         process.start()
         child_conn.close()  # so a dead worker reads as EOF here
         self._process, self._conn = process, parent_conn
+        self._closed = False
 
-    def _send(self, command: str, payload: Any) -> None:
+    def _send(self, request: Request) -> None:
         if not self._alive():
-            raise WorkerDiedError("The engine worker is not running; start it again.")
+            raise self._gone()
         try:
-            self._conn.send((command, payload))
+            self._conn.send(request)
         except (BrokenPipeError, OSError) as exc:
-            raise self._died() from exc
+            raise self._died(self._process) from exc
+        self._awaiting_reply = True
 
-    def _receive(self) -> tuple[str, Any]:
+    def _receive(self) -> Done | StepBatch:
+        """The worker's next message; its error raised when it is a Failed."""
+        process, conn = self._process, self._conn
+        if process is None or conn is None:
+            raise self._gone()
         while True:
             try:
-                if self._conn.poll(_POLL_S):
-                    message = self._conn.recv()
+                if conn.poll(_POLL_S):
+                    reply = conn.recv()
                     break
             except (EOFError, OSError) as exc:
-                raise self._died() from exc
-            if not self._process.is_alive():
-                raise self._died()
-        if message[0] == "error":
-            _, name, msg, details = message
-            cls = getattr(engine_errors, name, EngineError)
-            if not (isinstance(cls, type) and issubclass(cls, EngineError)):
-                cls = EngineError
-            raise cls(msg, details=details)
-        return message[0], message[1]
+                raise self._died(process) from exc
+            if not process.is_alive():
+                raise self._died(process)
+        if isinstance(reply, StepBatch):
+            return reply
+        self._awaiting_reply = False
+        if isinstance(reply, Failed):
+            raise reply.error()
+        return reply
 
-    def _died(self) -> WorkerDiedError:
-        process = self._process
+    def _gone(self) -> WorkerDiedError:
+        if self._closed:
+            return EngineClosedError("The engine was closed while this request was running.")
+        return WorkerDiedError("The engine worker is not running; start it again.")
+
+    def _died(self, process: Any) -> WorkerDiedError:
         process.join(timeout=2)
-        self._process = None
-        self._info = None
+        if self._process is process:
+            self._process = None
+            self._conn = None
+            self._info = None
+            self._awaiting_reply = False
+        if self._closed:
+            return self._gone()
         return worker_died_error(process.exitcode, self._phase, self.log_path, self._log_tail())
 
     def _log_tail(self, lines: int = 20) -> str:
@@ -156,12 +184,12 @@ class LocalBackend:
             return ""
         return "\n".join(text.splitlines()[-lines:])
 
-    def _call(self, command: str, payload: Any = None) -> Any:
+    def _call(self, command: Command, payload: Any = None) -> Any:
         with self._lock:
             self._ensure_started()
-            self._send(command, payload)
-            value = self._receive()[1]
-            if command in ("choose", "score", "logits"):
+            self._send(Request(command, payload))
+            value = self._receive().value
+            if command in DECODING_COMMANDS:
                 self._phase = PHASE_LATER  # the model has decoded: the build runs here
             return value
 
@@ -175,8 +203,8 @@ class LocalBackend:
         if not self._alive():
             self._spawn()
         self._phase = PHASE_LOAD
-        self._send("load", config)
-        _, info = self._receive()
+        self._send(Request(Command.LOAD, config))
+        info = self._receive().value
         self._phase = PHASE_FIRST_DECODE
         self.config = config
         self._info = info
@@ -188,8 +216,8 @@ class LocalBackend:
             if not self._alive():
                 self._spawn()
                 self._phase = PHASE_LOAD
-            self._send("system_info", None)
-            return self._receive()[1]
+            self._send(Request(Command.SYSTEM_INFO))
+            return self._receive().value
 
     # ----- the Backend interface -------------------------------------------------------------
 
@@ -209,7 +237,7 @@ class LocalBackend:
         return self._info
 
     def render(self, system: SystemPrompt, messages: tuple[Message, ...]) -> RenderedPrompt:
-        return self._call("render", (system, tuple(messages)))
+        return self._call(Command.RENDER, (system, tuple(messages)))
 
     def generate(self, request: GenerationRequest) -> LocalGeneration:
         with self._lock:
@@ -218,24 +246,17 @@ class LocalBackend:
             return LocalGeneration(self, request, self._last_generation_id)
 
     def choose(self, request: ChoiceRequest) -> ChoiceResult:
-        return self._call("choose", request)
+        return self._call(Command.CHOOSE, request)
 
     def score(self, request: ScoreRequest) -> ScoreResult:
-        return self._call("score", request)
+        return self._call(Command.SCORE, request)
 
     def set_adapters(self, adapters: tuple[AdapterSpec, ...]) -> None:
-        self._call("set_adapters", tuple(adapters))
+        self._call(Command.SET_ADAPTERS, tuple(adapters))
         self.config = replace(self.config, adapters=tuple(adapters))
 
-    def logits(self, token_ids: list[int]) -> list[float]:
-        """Raw last-position logits after `token_ids` (tests and adapter checks)."""
-        return self._call("logits", list(token_ids))
-
     def tokenize(self, text: str) -> list[int]:
-        return self._call("tokenize", text)
-
-    def token_texts(self, token_ids: list[int]) -> list[str]:
-        return self._call("token_text", list(token_ids))
+        return self._call(Command.TOKENIZE, text)
 
     def cancel(self) -> None:
         self._cancel_through(self._last_generation_id)
@@ -246,26 +267,78 @@ class LocalBackend:
                 self._cancelled_through.value = generation_id
 
     def close(self) -> None:
-        with self._lock:
-            if self._alive():
-                try:
-                    self._conn.send(("shutdown", None))
-                    self._conn.poll(5) and self._conn.recv()
-                except (OSError, EOFError):
-                    pass
-                self._process.join(timeout=5)
-                if self._process.is_alive():
-                    self._process.kill()
-            self._process = None
-            self._info = None
+        """Stop the worker, within about CLOSE_S whatever it is doing; safe from any thread.
 
-    def kill_worker(self, sig: int = signal.SIGKILL) -> None:
-        """Stop a stuck worker the hard way; the caller then sees WorkerDiedError."""
-        if self._process is not None:
-            os.kill(self._process.pid, sig)
+        An idle worker is asked to shut down. One busy with a request (a load, hashing a model, a
+        long prompt, a generation, even one nobody is reading any more) reads no commands until
+        that is done, so it is killed; the thread waiting on it gets EngineClosedError.
+        """
+        deadline = time.monotonic() + CLOSE_S
+        self._closed = True
+        self.cancel()
+        process = self._process
+        if not self._lock.acquire(timeout=_LOCK_WAIT_S):
+            _stop(process, deadline)  # another thread's request holds the pipe
+            return
+        try:
+            if self._alive() and not self._awaiting_reply:
+                self._shut_down(deadline - _KILL_S)
+            _stop(self._process, deadline)
+            if self._conn is not None:
+                self._conn.close()
+            self._process = None
+            self._conn = None
+            self._info = None
+            self._awaiting_reply = False
+        finally:
+            self._lock.release()
+
+    def _shut_down(self, until: float) -> None:
+        """Ask the idle worker to exit and wait for it until `until` (a monotonic time)."""
+        try:
+            self._conn.send(Request(Command.SHUTDOWN))
+            while self._conn.poll(max(0.0, until - time.monotonic())):
+                if not isinstance(self._conn.recv(), StepBatch):
+                    break
+        except (OSError, EOFError):
+            pass
+        self._process.join(max(0.0, until - time.monotonic()))
 
     def __enter__(self) -> LocalBackend:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # ----- the test seam: for tests and benchmarks, not part of the Backend protocol ---------
+
+    def logits(self, token_ids: list[int]) -> list[float]:
+        """Raw last-position logits after `token_ids`."""
+        return self._call(Command.LOGITS, list(token_ids))
+
+    def crash_worker(self) -> None:
+        """Make the worker abort (SIGABRT) inside a request, as llama.cpp does on some inputs."""
+        self._call(Command.CRASH)
+
+    def stall_worker(self, seconds: float) -> None:
+        """Keep the worker busy for `seconds` without reading commands (a long native call)."""
+        self._call(Command.STALL, seconds)
+
+    def kill_worker(self, sig: int | None = None) -> None:
+        """Kill the worker (SIGKILL, or signal `sig`); the caller then sees WorkerDiedError."""
+        process = self._process
+        if process is None:
+            return
+        if sig is None:
+            process.kill()
+        else:
+            os.kill(process.pid, sig)
+
+
+def _stop(process: Any, deadline: float) -> None:
+    """Kill `process` if it still runs, and reap it by `deadline` if it dies by then."""
+    if process is None:
+        return
+    if process.is_alive():
+        process.kill()
+    process.join(max(0.05, deadline - time.monotonic()))

@@ -4,10 +4,10 @@ llama.cpp writes to file descriptors 1 and 2 and aborts the whole process on som
 Running it here, with fds 1/2 pointed at a log file, keeps its output off the user's terminal and
 its crashes out of the caller: the parent (engine/local.py) sees a closed pipe and reports it.
 
-Protocol over a multiprocessing Pipe: the parent sends (command, payload); the worker answers
-("ok", value) or ("error", error class name, msg, details); a generation first streams
-("steps", [TokenStep, ...]) batches. A shared counter asks a generation to stop between
-tokens: generation N stops once the counter reaches N (see LocalBackend.cancel).
+The messages are in engine/worker_protocol.py: each `Request` is looked up in one dispatch table
+and answered with one `Done` or `Failed`; a generation streams `StepBatch`es first. A shared
+counter asks a generation to stop between tokens: generation N stops once the counter reaches N
+(see LocalBackend.cancel).
 """
 
 from __future__ import annotations
@@ -16,7 +16,12 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from .errors import EngineError, RequestError
+from .types import TokenStep
+from .worker_protocol import Command, Done, Failed, Request, StepBatch
 
 
 def _redirect_output(log_path: str) -> Any:
@@ -33,85 +38,122 @@ def _redirect_output(log_path: str) -> Any:
 STEP_FLUSH_S = 1 / 60
 
 
-def _stream(conn: Any, items: Any) -> None:
-    """Send a generation's TokenSteps in batches, at most ~60 a second, then its result.
+def _stream(conn: Any, items: Iterable[Any]) -> Any:
+    """Send a generation's TokenSteps in StepBatches, at most ~60 a second; return its result.
 
     One message per token would wake the caller per token; on a machine with as many busy
     llama.cpp threads as cores, every wake-up stalls a decode. The first step goes at once.
+    If the generation fails, the steps decided before the failure are sent before it propagates.
     """
-    pending: list[Any] = []
+    pending: list[TokenStep] = []
     last_flush = 0.0
-    for item in items:
-        if item.__class__.__name__ != "TokenStep":
-            if pending:
-                conn.send(("steps", pending))
-            conn.send(("ok", item))
-            return
-        pending.append(item)
-        now = time.perf_counter()
-        if now - last_flush >= STEP_FLUSH_S:
-            conn.send(("steps", pending))
-            pending = []
-            last_flush = now
+    try:
+        for item in items:
+            if not isinstance(item, TokenStep):
+                return item
+            pending.append(item)
+            now = time.perf_counter()
+            if now - last_flush >= STEP_FLUSH_S:
+                conn.send(StepBatch(tuple(pending)))
+                pending = []
+                last_flush = now
+        raise RequestError("The generation ended without a result.")
+    finally:
+        if pending:
+            conn.send(StepBatch(tuple(pending)))
+
+
+class _Worker:
+    """The worker's state between requests: the loaded model, if any."""
+
+    def __init__(self, conn: Any, cancelled_through: Any, sink: Any) -> None:
+        self.conn = conn
+        self.cancelled_through = cancelled_through
+        self.sink = sink
+        self.backend: Any = None  # LlamaBackend once a model is loaded
+        self.running = True
+
+    def model(self) -> Any:
+        if self.backend is None:
+            raise RequestError("No model is loaded in the engine worker.")
+        return self.backend
+
+    def load(self, config: Any) -> Any:
+        from .llama_backend import LlamaBackend
+
+        if self.backend is not None:
+            self.backend.close()
+            self.backend = None
+        self.backend = LlamaBackend(config, self.sink)
+        return self.backend.info()
+
+    def generate(self, payload: tuple[int, Any]) -> Any:
+        generation_id, request = payload
+
+        def cancelled() -> bool:
+            return self.cancelled_through.value >= generation_id
+
+        return _stream(self.conn, self.model().generate(request, cancelled))
+
+    def system_info(self, _payload: None) -> Any:
+        from .llama_backend import system_info
+
+        return system_info()
+
+    def shutdown(self, _payload: None) -> None:
+        self.running = False
+
+    def stall(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+            self.backend = None
+
+
+HANDLERS: dict[Command, Callable[[_Worker, Any], Any]] = {
+    Command.LOAD: _Worker.load,
+    Command.RENDER: lambda w, p: w.model().render(*p),
+    Command.GENERATE: _Worker.generate,
+    Command.CHOOSE: lambda w, p: w.model().choose(p),
+    Command.SCORE: lambda w, p: w.model().score(p),
+    Command.SET_ADAPTERS: lambda w, p: w.model().set_adapters(p),
+    Command.TOKENIZE: lambda w, p: w.model().tokenize_text(p),
+    Command.SYSTEM_INFO: _Worker.system_info,
+    Command.SHUTDOWN: _Worker.shutdown,
+    Command.LOGITS: lambda w, p: w.model().logits_for(list(p)),
+    Command.CRASH: lambda w, p: os.abort(),
+    Command.STALL: _Worker.stall,
+}
 
 
 def worker_main(conn: Any, cancelled_through: Any, log_path: str) -> None:
     log = _redirect_output(log_path)
     os.environ.setdefault("GGML_NO_BACKTRACE", "1")  # an abort must not launch gdb
     print(f"--- logitscope engine worker pid {os.getpid()} ---", file=log)
-    from .errors import EngineError, RequestError
-    from .llama_backend import LlamaBackend, LogSink, system_info
+    from .llama_backend import LogSink
 
-    sink = LogSink(log.write)
-    backend: LlamaBackend | None = None
-
-    def need_backend() -> LlamaBackend:
-        if backend is None:
-            raise RequestError("No model is loaded in the engine worker.")
-        return backend
-
-    while True:
+    worker = _Worker(conn, cancelled_through, LogSink(log.write))
+    while worker.running:
         try:
-            command, payload = conn.recv()
+            request = conn.recv()
         except (EOFError, OSError):
             break  # parent went away
         try:
-            if command == "shutdown":
-                conn.send(("ok", None))
-                break
-            if command == "load":
-                if backend is not None:
-                    backend.close()
-                    backend = None
-                backend = LlamaBackend(payload, sink)
-                conn.send(("ok", backend.info()))
-            elif command == "generate":
-                generation_id, request = payload
-
-                def cancelled(generation_id: int = generation_id) -> bool:
-                    return cancelled_through.value >= generation_id
-
-                _stream(conn, need_backend().generate(request, cancelled))
-            else:
-                handler = {
-                    "render": lambda p: need_backend().render(*p),
-                    "choose": lambda p: need_backend().choose(p),
-                    "score": lambda p: need_backend().score(p),
-                    "set_adapters": lambda p: need_backend().set_adapters(p),
-                    "logits": lambda p: need_backend().logits_for(list(p)),
-                    "tokenize": lambda p: need_backend().tokenize_text(p),
-                    "token_text": lambda p: [need_backend().token_text(t) for t in p],
-                    "info": lambda p: need_backend().info(),
-                    "system_info": lambda p: system_info(),  # needs no model
-                    "crash": lambda p: os.abort(),  # for tests of the parent's recovery
-                }.get(command)
-                if handler is None:
-                    raise RequestError(f"Unknown engine command {command!r}.")
-                conn.send(("ok", handler(payload)))
+            if not isinstance(request, Request) or request.command not in HANDLERS:
+                raise RequestError(f"Unknown engine request {request!r}.")
+            reply: Done | Failed = Done(HANDLERS[request.command](worker, request.payload))
         except EngineError as exc:
-            conn.send(("error", type(exc).__name__, exc.msg, exc.details))
+            reply = Failed.of(exc)
         except Exception as exc:  # report, keep serving
             traceback.print_exc(file=log)
-            conn.send(("error", "EngineError", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
-    if backend is not None:
-        backend.close()
+            reply = Failed.of(exc)
+        try:
+            conn.send(reply)
+        except (EOFError, OSError):
+            break
+        except Exception as exc:  # a reply that does not pickle
+            traceback.print_exc(file=log)
+            conn.send(Failed.of(exc))
+    worker.close()

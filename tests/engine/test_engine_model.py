@@ -180,7 +180,7 @@ def test_worker_abort_is_contained(default_model):
     with LocalBackend(ModelConfig(default_model)) as b:
         b.start()
         with pytest.raises(WorkerDiedError, match="SIGABRT"):
-            b._call("crash")
+            b.crash_worker()
         assert b.render(SystemPrompt.none(), YES).token_ids
 
 

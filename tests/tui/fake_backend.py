@@ -154,6 +154,15 @@ class FakeBackend:
         self.adapter_sets.append(tuple(adapters))
         self.config = replace(self.config, adapters=tuple(adapters))
 
+    def tokenize(self, text: str) -> list[int]:
+        """Greedy longest match over VOCAB; any other character is a token of its own."""
+        ids, rest = [], text
+        while rest:
+            piece = max((v for v in VOCAB if rest.startswith(v)), key=len, default=rest[0])
+            ids.append(token_id(piece))
+            rest = rest[len(piece):]
+        return ids
+
     def cancel(self) -> None:
         self.cancel_event.set()
         self.release.set()
