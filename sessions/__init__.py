@@ -43,8 +43,8 @@ from .store import SessionInfo, SessionStore
 
 __all__ = [
     "FORMAT_NAME", "FORMAT_VERSION", "AdapterRecord", "NewerFormatError", "NotASessionError",
-    "NotInStoreError", "Problem", "RerunError", "Session", "SessionError", "SessionExistsError", "SessionHeader",
-    "SessionInfo", "SessionNotFoundError", "SessionOrigin", "SessionStore", "Turn", "TurnKind",
-    "TurnOrigin", "make_turn", "record_choice", "record_generation", "record_score", "record_to",
-    "record_turn",
+    "NotInStoreError", "Problem", "RerunError", "Session", "SessionError", "SessionExistsError",
+    "SessionHeader", "SessionInfo", "SessionNotFoundError", "SessionOrigin", "SessionStore",
+    "Turn", "TurnKind", "TurnOrigin", "make_turn", "record_choice", "record_generation",
+    "record_score", "record_to", "record_turn",
 ]
