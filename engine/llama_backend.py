@@ -394,7 +394,7 @@ class LlamaBackend:
             logprob=s.logprob,
             entropy=s.entropy,
             rank=s.rank,
-            top=tuple(TokenAlternative(t, self.token_text(t), lp)
+            top=tuple(TokenAlternative(t, self.token_text(t), lp, self._piece(t))
                       for t, lp in zip(s.top_ids, s.top_logprobs)),
             forced=forced,
         )

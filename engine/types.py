@@ -102,9 +102,18 @@ class SamplingSettings:
 
 @dataclass(frozen=True)
 class TokenAlternative:
+    """One of the most likely tokens at a position.
+
+    `text` is the token's bytes for display: invalid UTF-8 (a byte token that is part of a
+    character) is escaped as `\\xNN`. `piece` is the bytes themselves, what a fork on this
+    token forces; None when whoever made the alternative did not know them (journals written
+    before the field, scripted test backends), in which case the text's UTF-8 is the best guess.
+    """
+
     id: int
     text: str
     logprob: float
+    piece: bytes | None = None
 
     @property
     def prob(self) -> float:

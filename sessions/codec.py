@@ -125,7 +125,7 @@ def decode(tp: Any, data: Any) -> Any:
 # ----- token steps: the bulk of a session, in a compact form -----------------------------------
 
 def encode_step(step: TokenStep) -> dict[str, Any]:
-    """`top` becomes [id, text, logprob] triples; `piece` base64 under `piece_b64`."""
+    """`top` becomes [id, text, logprob(, piece_b64)] arrays; `piece` base64 under `piece_b64`."""
     return {
         "i": step.i,
         "id": step.id,
@@ -135,8 +135,31 @@ def encode_step(step: TokenStep) -> dict[str, Any]:
         "entropy": _float_out(step.entropy),
         "rank": step.rank,
         "forced": step.forced,
-        "top": [[alt.id, alt.text, _float_out(alt.logprob)] for alt in step.top],
+        "top": [_encode_alternative(alt) for alt in step.top],
     }
+
+
+def _encode_alternative(alt: TokenAlternative) -> list[Any]:
+    """`[id, text, logprob]` when the bytes are the text's UTF-8 (almost every token), else
+    `[id, text, logprob, piece_b64]` (`null` for bytes nobody recorded): see `_piece_of`."""
+    entry = [alt.id, alt.text, _float_out(alt.logprob)]
+    piece = alt.piece
+    if piece is None:
+        if "\\" not in alt.text:
+            entry.append(None)
+    elif "\\" in alt.text or piece != alt.text.encode("utf-8"):
+        entry.append(base64.b64encode(piece).decode("ascii"))
+    return entry
+
+
+def _piece_of(entry: list[Any]) -> bytes | None:
+    """An alternative's bytes. A triple means the text's UTF-8 unless the text has a backslash:
+    the engine escapes invalid UTF-8 as `\\xNN`, and journals before the fourth element could
+    not say which it was, so those bytes are unknown (None)."""
+    if len(entry) > 3:
+        return None if entry[3] is None else base64.b64decode(entry[3])
+    text = entry[1]
+    return None if "\\" in text else text.encode("utf-8")
 
 
 def _f(value: Any) -> float:
@@ -152,7 +175,7 @@ def decode_step(data: dict[str, Any]) -> TokenStep:
         logprob=_f(data["logprob"]),
         entropy=_f(data["entropy"]),
         rank=data["rank"],
-        top=tuple(TokenAlternative(t[0], t[1], _f(t[2])) for t in data["top"]),
+        top=tuple(TokenAlternative(t[0], t[1], _f(t[2]), _piece_of(t)) for t in data["top"]),
         forced=data.get("forced", False),
     )
 

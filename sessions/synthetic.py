@@ -43,12 +43,16 @@ def provenance(rng: random.Random, system: SystemPrompt = SystemPrompt(),
     )
 
 
+def _alternative(token: int, text: str, logprob: float) -> TokenAlternative:
+    return TokenAlternative(token, text, logprob, text.encode())
+
+
 def steps(rng: random.Random, n: int, k: int = 10, forced: bool = False) -> tuple[TokenStep, ...]:
     out = []
     for i in range(n):
         raw = sorted((rng.gauss(0, 2.5) for _ in range(k)), reverse=True)
         norm = math.log(sum(math.exp(x) for x in raw) + rng.random() * 3)
-        top = tuple(TokenAlternative(rng.randrange(49152), rng.choice(_WORDS), x - norm) for x in raw)
+        top = tuple(_alternative(rng.randrange(49152), rng.choice(_WORDS), x - norm) for x in raw)
         rank = rng.choice([0, 0, 0, 0, 1, 2, 5])
         chosen = top[min(rank, k - 1)]
         if i % 50 == 7:  # a character split across two byte tokens

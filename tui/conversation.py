@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from engine.types import GenerationResult, Message, TokenAlternative, TokenStep
+from engine.utf8 import Utf8Assembler
 
 
 @dataclass
@@ -58,14 +59,22 @@ class Turn:
         return self.branches[self.active] if self.branches else None
 
 
-def forced_step(original: TokenStep, alternative: TokenAlternative) -> TokenStep:
-    """The step at a fork: same distribution as `original`, but the alternative token chosen."""
+def forced_step(original: TokenStep, alternative: TokenAlternative, before: bytes = b"") -> TokenStep:
+    """The step at a fork: same distribution as `original`, but the alternative token chosen.
+
+    Its piece is the alternative's raw bytes (its `text` escapes a partial character as `\\xNN`),
+    and its text what those bytes complete after `before`, the answer's bytes ahead of the fork:
+    "" for the first byte of a character, the whole character for its last.
+    """
     rank = next((n for n, alt in enumerate(original.top) if alt.id == alternative.id), len(original.top))
+    piece = alternative.piece if alternative.piece is not None else alternative.text.encode("utf-8")
+    assembler = Utf8Assembler()
+    assembler.feed(before)
     return replace(
         original,
         id=alternative.id,
-        text=alternative.text,
-        piece=alternative.text.encode("utf-8"),
+        text=assembler.feed(piece),
+        piece=piece,
         logprob=alternative.logprob,
         rank=rank,
         forced=True,
@@ -108,7 +117,8 @@ class Conversation:
         """
         turn = self.turns[turn_index]
         parent = turn.branches[branch_index]
-        steps = list(parent.steps[:position]) + [forced_step(parent.steps[position], alternative)]
+        before = b"".join(step.piece for step in parent.steps[:position])
+        steps = list(parent.steps[:position]) + [forced_step(parent.steps[position], alternative, before)]
         branch = Branch(steps=steps, parent=branch_index, fork_at=position)
         turn.branches.append(branch)
         turn.active = len(turn.branches) - 1

@@ -48,3 +48,30 @@ def test_edit_last_replaces_the_turn_and_drops_its_answers():
     answered(convo, "first", ["Yes"])
     turn = convo.edit_last("second")
     assert convo.turns == [turn] and turn.user == "second" and turn.branches == []
+
+
+def _byte_step(i: int, piece: bytes, text: str, top) -> "TokenStep":
+    from engine.types import TokenStep
+    return TokenStep(i, 500 + i, text, piece, -1.0, 2.0, 0, tuple(top))
+
+
+def test_a_fork_on_a_byte_token_keeps_its_raw_bytes():
+    from engine.types import TokenAlternative
+    byte = TokenAlternative(243, "\\xf0", -2.0, piece=b"\xf0")
+    step = _byte_step(0, b"Y", "Y", [TokenAlternative(500, "Y", -1.0, piece=b"Y"), byte])
+    forced = forced_step(step, byte)
+    assert forced.piece == b"\xf0"  # not the 4 characters of its escaped display text
+    assert forced.text == ""  # a lead byte completes no character yet
+
+
+def test_a_fork_that_completes_a_character_gets_that_character():
+    from engine.types import TokenAlternative
+    convo = Conversation()
+    convo.add_turn("q")
+    branch = convo.new_branch(0)
+    other = TokenAlternative(777, "\\x98\\x80", -3.0, piece="😀".encode()[2:])
+    branch.extend([_byte_step(0, "🙂".encode()[:2], "", []),
+                   _byte_step(1, "🙂".encode()[2:], "🙂", [other])])
+    forked, ids = convo.fork(0, 0, 1, other)
+    assert forked.steps[1].text == "😀" and forked.text == "😀"
+    assert ids == (500, 777)
