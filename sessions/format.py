@@ -60,6 +60,7 @@ def turn_line(turn: Turn) -> bytes:
         "branch_position": turn.branch_position,
         "origin": encode(turn.origin),
         "note": turn.note,
+        **({"forced_pieces": encode(turn.forced_pieces)} if turn.forced_pieces else {}),
         "adapters": encode(turn.adapters),
         "request": encode(turn.request),
         "result": result_data,
@@ -161,6 +162,7 @@ def turn_from_meta(meta: dict[str, Any], steps: list[Any]) -> Turn:
         branch_position=meta.get("branch_position"),
         origin=decode(TurnOrigin | None, meta.get("origin")),
         note=meta.get("note", ""),
+        forced_pieces=decode(tuple[bytes, ...], meta.get("forced_pieces", [])),
     )
 
 

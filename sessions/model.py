@@ -4,7 +4,7 @@ A turn is one completed exchange with a model (a chat generation, a multiple-cho
 teacher-forced score) together with the engine's request and result, which already carry the full
 provenance (model path and hash, adapters, system prompt, rendered prompt and its token ids,
 sampling settings with the seed, versions). The turn adds what only the caller knows: adapter file
-hashes, the branch it grew from and the turn it re-runs.
+hashes, the branch it grew from (with the bytes of the tokens it forced) and the turn it re-runs.
 """
 
 from __future__ import annotations
@@ -88,6 +88,9 @@ class Turn:
     branch_position: int | None = None  # branch: token position in the parent's answer
     origin: TurnOrigin | None = None
     note: str = ""
+    # branch: the raw bytes of each token of `request.continue_from`, so the fork can be forced
+    # again under another tokenizer; () when not known (journals before the field)
+    forced_pieces: tuple[bytes, ...] = ()
 
     @property
     def provenance(self) -> Provenance:

@@ -2,7 +2,8 @@
 
 The TUI, `logitscope ask/choose/score --session` and re-runs all record the same way: the engine's
 result already carries the provenance; this adds the adapters' file hashes (which the engine does
-not compute per request) and the branch the turn grew from, then appends durably.
+not compute per request) and the branch the turn grew from, with the bytes of the tokens the
+branch forced (so it can be forced again under another tokenizer), then appends durably.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from engine.types import (
 
 from .journal import Session, new_turn_id, utc_now
 from .model import AdapterRecord, Request, Result, Turn, TurnKind, TurnOrigin
+from .tokens import TurnIndex, derive_forced_pieces
 
 _KINDS: dict[type, TurnKind] = {
     GenerationResult: TurnKind.GENERATION,
@@ -49,31 +51,45 @@ def adapter_records(adapters: tuple[AdapterSpec, ...]) -> tuple[AdapterRecord, .
 
 def make_turn(request: Request, result: Result, *, parent: str | None = None,
               branch_position: int | None = None, origin: TurnOrigin | None = None,
-              note: str = "") -> Turn:
+              note: str = "", forced_pieces: tuple[bytes, ...] = ()) -> Turn:
     kind = _KINDS.get(type(result))
     if kind is None or not isinstance(request, _REQUESTS[kind]):
         raise TypeError(f"{type(request).__name__} and {type(result).__name__} do not make a turn")
+    forced = getattr(request, "continue_from", ())
     return Turn(
         id=new_turn_id(), kind=kind, created=utc_now(), request=request, result=result,
         adapters=adapter_records(result.provenance.adapters), parent=parent,
         branch_position=branch_position, origin=origin, note=note,
+        forced_pieces=tuple(forced_pieces) if len(forced_pieces) == len(forced) else (),
     )
 
 
 def record_turn(session: Session, request: Request, result: Result, *, parent: str | None = None,
                 branch_position: int | None = None, origin: TurnOrigin | None = None,
-                note: str = "") -> Turn:
-    """Journal one completed request (generation, choice or score); on disk when this returns."""
+                note: str = "", forced_pieces: tuple[bytes, ...] | None = None) -> Turn:
+    """Journal one completed request (generation, choice or score); on disk when this returns.
+
+    A branch's `forced_pieces` (the bytes of each `continue_from` token) are worked out from its
+    parent turn in the session when the caller does not pass them.
+    """
+    forced = getattr(request, "continue_from", ())
+    if forced and forced_pieces is None:
+        index = TurnIndex(session)
+        forced_pieces = derive_forced_pieces(forced, index.get(parent),
+                                             result.provenance.model_sha256, index)
     turn = make_turn(request, result, parent=parent, branch_position=branch_position,
-                     origin=origin, note=note)
+                     origin=origin, note=note, forced_pieces=forced_pieces or ())
     return session.append_turn(turn)
 
 
 def record_generation(session: Session, request: GenerationRequest, result: GenerationResult, *,
-                      parent: str | None = None, branch_position: int | None = None) -> Turn:
+                      parent: str | None = None, branch_position: int | None = None,
+                      forced_pieces: tuple[bytes, ...] | None = None) -> Turn:
     """A chat generation; for a branch, `parent` is the forked turn's id and `branch_position`
-    the token position in its answer (the request's `continue_from` holds the forced tokens)."""
-    return record_turn(session, request, result, parent=parent, branch_position=branch_position)
+    the token position in its answer (the request's `continue_from` holds the forced tokens,
+    `forced_pieces` their bytes if the caller has them)."""
+    return record_turn(session, request, result, parent=parent, branch_position=branch_position,
+                       forced_pieces=forced_pieces)
 
 
 def record_choice(session: Session, request: ChoiceRequest, result: ChoiceResult) -> Turn:
