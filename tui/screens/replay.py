@@ -3,11 +3,14 @@
 It reuses the main screen's widgets (Transcript, Inspector, AnswerPlot) and its token cursor
 (the Navigation mixin) on a read-only conversation rebuilt from the journal. Turns are shown a
 page at a time and decoded only when their page is shown, so a 1,000-turn session opens at once.
-Re-running under the current configuration and exporting live in ReplayActions.
+Grouping the records into turns and decoding a page read the file, so both run in a thread worker
+that posts the page back (ReplayPageDecoded); quick page keys add up and only the newest page
+requested is shown. Re-running under the current configuration and exporting live in ReplayActions.
 """
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -19,9 +22,11 @@ from engine.types import TokenStep
 from sessions import Session
 
 from ..chat_state import ChatState
+from ..conversation import Conversation
 from ..config import TINT_MODES
 from ..keymap import MAIN_BINDINGS
-from ..replay_model import group_turns, page_conversation, paginate
+from .. import replay_model
+from ..messages import ReplayPageDecoded
 from ..widgets.inspector import Inspector
 from ..widgets.plot import AnswerPlot
 from ..widgets.transcript import Transcript
@@ -47,9 +52,10 @@ class ReplayScreen(ReplayActions, Navigation, Screen):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
-        self.groups = group_turns(session)
-        self.pages = paginate(session, self.groups)
+        self.groups: list[list[int]] = []  # record indices per turn; filled by the first page's worker
+        self.pages: list[tuple[int, int]] = []
         self.page = 0
+        self.wanted = 0  # the page last asked for; the one shown once its worker reports
         self.start = 0
         self.chat = ChatState()
         self.cursor: tuple[int, int] | None = None
@@ -71,13 +77,32 @@ class ReplayScreen(ReplayActions, Navigation, Screen):
         settings = getattr(self.app, "settings", None)
         self.tint = settings.tint if settings is not None and settings.tint in TINT_MODES else "probability"
         self.query_one(Transcript).set_tint(self.tint)
-        await self.show_page(0)
         self.query_one(Transcript).focus()
+        self.refresh_status("opening…")
+        self.decode_page(0)
 
-    async def show_page(self, page: int) -> None:
-        self.page = max(0, min(page, len(self.pages) - 1))
-        self.start, end = self.pages[self.page]
-        self.chat.conversation = page_conversation(self.session, self.groups, self.start, end)
+    @work(thread=True, exclusive=True, exit_on_error=False, group="replay-page")
+    def decode_page(self, page: int) -> None:
+        """Group the records (once) and decode one page's turns, off the UI thread."""
+        groups, pages = self.groups, self.pages
+        if not pages:
+            groups = replay_model.group_turns(self.session)
+            pages = replay_model.paginate(self.session, groups)
+        page = max(0, min(page, len(pages) - 1))
+        start, end = pages[page]
+        conversation = replay_model.page_conversation(self.session, groups, start, end)
+        self.post_message(ReplayPageDecoded(page, groups, pages, conversation))
+
+    async def on_replay_page_decoded(self, event: ReplayPageDecoded) -> None:
+        self.groups, self.pages = event.groups, event.pages
+        if event.page != max(0, min(self.wanted, len(self.pages) - 1)):
+            return  # a page asked for before the newest one
+        await self.show_page(event.page, event.conversation)
+
+    async def show_page(self, page: int, conversation: Conversation) -> None:
+        self.page = page
+        self.start, _ = self.pages[page]
+        self.chat.conversation = conversation
         self.cursor = None
         transcript = self.query_one(Transcript)
         await transcript.rebuild(self.chat.conversation.turns)
@@ -136,10 +161,11 @@ class ReplayScreen(ReplayActions, Navigation, Screen):
         for n in range(len(self.chat.conversation.turns)):
             self.render_turn(n)
 
-    async def action_page(self, delta: int) -> None:
-        target = self.page + delta
-        if 0 <= target < len(self.pages):
-            await self.show_page(target)
+    def action_page(self, delta: int) -> None:
+        target = self.wanted + delta
+        if 0 <= target < len(self.pages) and target != self.wanted:
+            self.wanted = target
+            self.decode_page(target)
 
     def action_close(self) -> None:
         if self.rerunning:  # the worker drives the app's backend: the main screen must not yet

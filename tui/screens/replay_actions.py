@@ -20,6 +20,8 @@ from sessions.export import export_jsonl, export_markdown
 from sessions.html import export_html
 from sessions.rerun import RunConfig, rerun
 
+from ..messages import CurrentSessionRead
+from ..session_recorder import SessionRecorder
 from .text_modal import ErrorModal
 
 FORMATS = {".md": "Markdown", ".html": "HTML", ".jsonl": "JSONL"}
@@ -86,10 +88,17 @@ class ReplayActions:
             self.notify("Open another session to compare it with the current one "
                         "(or mark two with c in the browser).", timeout=4)
             return
-        recorder.wait()
+        self.read_current(recorder)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="current")
+    def read_current(self, recorder: SessionRecorder) -> None:
+        recorder.wait()  # the turns still being journaled belong in the comparison
+        self.post_message(CurrentSessionRead(Session.open(recorder.session.path)))
+
+    def on_current_session_read(self, event: CurrentSessionRead) -> None:
         from .compare import CompareScreen
 
-        self.app.push_screen(CompareScreen(self.session, Session.open(recorder.session.path)))
+        self.app.push_screen(CompareScreen(self.session, event.session))
 
     @property
     def rerunning(self) -> bool:
