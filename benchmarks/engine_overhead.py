@@ -18,6 +18,8 @@ import os
 import statistics
 import time
 
+from engine.threads import default_thread_count
+
 PROMPT = "Write a long story about a cat."
 
 
@@ -66,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     model_path = args.model or str(default_model_path())
     n_ctx = 2048
-    threads = len(os.sched_getaffinity(0))
+    threads = default_thread_count()
 
     backend = LocalBackend(ModelConfig(model_path, n_ctx=n_ctx, n_threads=threads))
     backend.start()

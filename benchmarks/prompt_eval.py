@@ -19,6 +19,8 @@ import os
 import statistics
 import time
 
+from engine.threads import default_thread_count
+
 FILLER = ("The quick brown fox jumps over the lazy dog while the sun sets behind the hills, "
           "and the river keeps running to the sea. ")
 
@@ -55,7 +57,7 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--tokens", type=int, default=512)
     parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--threads", type=int, default=default_thread_count())
     args = parser.parse_args()
     model_path = args.model or str(default_model_path())
     n_ctx = 4096

@@ -10,6 +10,7 @@ from .default_model import default_model_path  # noqa: E402
 from .errors import (  # noqa: E402
     AdapterError,
     ContextOverflowError,
+    EngineClosedError,
     EngineError,
     ModelLoadError,
     RequestError,
@@ -20,7 +21,7 @@ from .local import LocalBackend  # noqa: E402
 from .types import *  # noqa: E402,F401,F403
 
 __all__ = [
-    "AdapterError", "Backend", "ContextOverflowError", "EngineError", "GenerationStream",
+    "AdapterError", "Backend", "ContextOverflowError", "EngineClosedError", "EngineError", "GenerationStream",
     "LocalBackend", "ModelLoadError", "RequestError", "TemplateError", "WorkerDiedError",
     "default_model_path",
 ]
