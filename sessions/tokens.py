@@ -83,7 +83,8 @@ def _usable(parent: Turn | None, model_sha256: str, seen: frozenset[str]) -> boo
 
 
 def _fork_pieces(forced: Sequence[int], before: list[_Position]) -> tuple[bytes, ...] | None:
-    """The parent's bytes where `forced` follows its answer, the offered alternative's at the fork."""
+    """The parent's bytes where `forced` follows its answer; the offered alternative's at the
+    fork."""
     if len(forced) > len(before):
         return None
     pieces = []

@@ -59,7 +59,8 @@ class Turn:
         return self.branches[self.active] if self.branches else None
 
 
-def forced_step(original: TokenStep, alternative: TokenAlternative, before: bytes = b"") -> TokenStep:
+def forced_step(original: TokenStep, alternative: TokenAlternative,
+                before: bytes = b"") -> TokenStep:
     """The step at a fork: same distribution as `original`, but the alternative token chosen.
 
     Its piece is the alternative's raw bytes (its `text` escapes a partial character as `\\xNN`),
@@ -118,7 +119,8 @@ class Conversation:
         turn = self.turns[turn_index]
         parent = turn.branches[branch_index]
         before = b"".join(step.piece for step in parent.steps[:position])
-        steps = list(parent.steps[:position]) + [forced_step(parent.steps[position], alternative, before)]
+        steps = list(parent.steps[:position])
+        steps.append(forced_step(parent.steps[position], alternative, before))
         branch = Branch(steps=steps, parent=branch_index, fork_at=position)
         turn.branches.append(branch)
         turn.active = len(turn.branches) - 1

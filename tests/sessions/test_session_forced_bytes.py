@@ -65,8 +65,8 @@ def _branchy(tmp_path, derive: bool):
         branch = record_turn(session, replace(request, continue_from=forced),
                              replace(result, steps=steps), parent=of.id, branch_position=position,
                              forced_pieces=None if derive else ())
-        return branch, list(full_steps[:position]) + [replace(full_steps[position], id=alt.id,
-                                                              piece=alt.piece)] + list(steps), pieces
+        forked = replace(full_steps[position], id=alt.id, piece=alt.piece)
+        return branch, list(full_steps[:position]) + [forked] + list(steps), pieces
 
     one, one_steps, one_pieces = fork(parent, list(parent.steps), 2, 3)
     two, _, two_pieces = fork(one, one_steps, 4, 2)
