@@ -452,6 +452,8 @@ class LlamaBackend:
             text_parts: list[str] = []
             steps: list[TokenStep] = []
             assembler = Utf8Assembler()
+            for token in request.continue_from:  # a fork may end inside a character
+                assembler.feed(self._piece(token))
             finish = "length"
             for i in range(request.max_tokens):
                 if cancelled():

@@ -210,9 +210,6 @@ def test_rescore_reuses_ids_only_where_they_mean_the_same_bytes(
         assert all(t.original_logprob is None for t in item.tokens)
 
 
-@pytest.mark.xfail(strict=True, reason="engine/llama_backend.py generate() decodes its steps "
-                   "with a fresh UTF-8 assembler that never sees continue_from's bytes; that "
-                   "function is not part of this change (see the report of issue 10)")
 def test_the_text_after_a_forced_lead_byte_continues_its_character(tiny_backend, tiny_models):
     use(tiny_backend, tiny_models["a"])
     request = GenerationRequest(ASK, sampling=GREEDY, max_tokens=4,
