@@ -229,3 +229,15 @@ def test_rerun_of_a_score_keeps_its_ids_only_where_they_mean_the_same_bytes(
     assert again.request.continuation_ids == (ids if kept else ())
     expected = ids if kept else tuple(tiny_backend.tokenize(text))  # the engine tokenised it
     assert tuple(s.id for s in again.steps) == expected
+
+
+def test_cli_rescore_under_another_tokenizer_says_re_tokenised_not_nan(
+        tiny_backend, tiny_models, session, capsys):
+    from tui.cli.main import main
+
+    use(tiny_backend, tiny_models["a"])
+    scored(tiny_backend, session, (byte_id(ord("H")), WORD_BASE + 3, byte_id(ord("i"))))
+    code = main(["session", "rescore", str(session.path), "--model", tiny_models["c"], "--no-save"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "re-tokenised" in out and "nan" not in out

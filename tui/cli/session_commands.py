@@ -262,8 +262,13 @@ def cmd_rescore(args: argparse.Namespace) -> int:
     print(f"Re-scored {len(report.turns)} turns of {report.session} under: {report.config}")
     for item in report.turns:
         print(f"\nturn {item.turn}: {item.prompt!r}")
-        print(f"  log-probability as recorded {item.original_logprob:.3f}, re-scored "
-              f"{item.rescored_logprob:.3f} (mean change per token {item.mean_delta:+.3f})")
+        if item.retokenized:  # another tokenizer: no token pairs to compare
+            print(f"  log-probability as recorded {item.original_logprob:.3f}, re-scored "
+                  f"{item.rescored_logprob:.3f} (re-tokenised: this model splits the text "
+                  f"into other tokens)")
+        else:
+            print(f"  log-probability as recorded {item.original_logprob:.3f}, re-scored "
+                  f"{item.rescored_logprob:.3f} (mean change per token {item.mean_delta:+.3f})")
         for t in item.tokens:
             before = "   forced" if t.original_logprob is None else f"{t.original_logprob:9.3f}"
             print(f"  {t.i:>4} {t.text!r:<18} {before} -> {t.logprob:8.3f}  rank {t.rank}")
