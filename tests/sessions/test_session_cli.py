@@ -53,7 +53,10 @@ def test_show_json_has_every_turn_with_steps_and_provenance(store, capsys):
     assert generation["kind"] == "generation" and choice["kind"] == "choice"
     steps = generation["result"]["steps"]
     assert len(steps) == 6 and len(steps[0]["top"]) == 10
-    assert set(steps[0]) >= {"i", "id", "text", "piece_b64", "logprob", "entropy", "rank", "top"}
+    # the same per-token record as `ask --json`: bytes in hex, `top` as objects
+    assert set(steps[0]) >= {"i", "id", "text", "bytes", "logprob", "prob", "entropy", "rank", "top"}
+    assert bytes.fromhex(steps[0]["bytes"]).decode() == steps[0]["text"]
+    assert set(steps[0]["top"][0]) == {"id", "text", "logprob"}
     provenance = generation["result"]["provenance"]
     assert provenance["model_sha256"] and provenance["sampling"]["seed"] is not None
     assert provenance["prompt_token_ids"] and provenance["rendered_prompt"]

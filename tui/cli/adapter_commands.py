@@ -8,8 +8,9 @@ Errors are EngineErrors (AdapterToolError, AdapterError): main.py prints them on
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+
+from .jsonout import print_json
 
 TARGET_GROUPS = {
     "all": ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"),
@@ -127,7 +128,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
     info = inspect_adapter(args.file)
     if args.json:
-        print(json.dumps(info.to_json(), indent=1))
+        print_json(info.to_json())
         return 0
     alpha = f"alpha {info.alpha:g}" if info.alpha is not None else "no alpha (llama.cpp uses scale 1)"
     print(f"{info.path}  ({_size(info.size_bytes)}, {info.architecture}, {info.adapter_type or '?'}, {alpha})")
@@ -146,8 +147,8 @@ def _list(args: argparse.Namespace) -> int:
 
     entries = list_adapters(args.folder)
     if args.json:
-        print(json.dumps([{"name": e.name, "path": str(e.path), "problem": e.problem or None,
-                           "info": e.info.to_json() if e.info else None} for e in entries], indent=1))
+        print_json([{"name": e.name, "path": str(e.path), "problem": e.problem or None,
+                     "info": e.info.to_json() if e.info else None} for e in entries])
         return 0
     if not entries:
         print(f"No adapters in {library_dir()}" + (" or the given folders." if args.folder else "."))

@@ -7,9 +7,10 @@ Prints each check of engine/doctor with its status and, for anything not "ok", w
 from __future__ import annotations
 
 import argparse
-import json
 
 from engine.doctor import run_doctor
+
+from .jsonout import print_json
 
 MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
@@ -31,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     report = run_doctor(self_test=not args.no_self_test, model_path=args.model)
     if args.json:
-        print(json.dumps(report.as_json(), indent=2, default=str))
+        print_json(report.as_json())
     else:
         print("logitscope doctor")
         for check in report.checks:

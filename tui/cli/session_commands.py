@@ -9,7 +9,6 @@ Only `rerun` and `rescore` start a model; everything else is replay.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -18,7 +17,8 @@ from typing import Any
 from engine.errors import EngineError
 from engine.types import AdapterSpec, SystemPrompt
 from sessions import Session, SessionError, SessionOrigin, SessionStore
-from sessions.codec import encode
+
+from .jsonout import print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -90,20 +90,6 @@ def _open(store: SessionStore, ref: str) -> Session:
     return session
 
 
-def _print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=1, allow_nan=False, default=str)
-    sys.stdout.write("\n")
-
-
-def _finite(value: Any) -> Any:
-    """asdict output with non-finite floats as strings, so the JSON stays standard."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return encode(value) if isinstance(value, float) else value
-
-
 def _run_config(args: argparse.Namespace):  # -> RunConfig
     from sessions.rerun import RunConfig
 
@@ -157,7 +143,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     store = SessionStore()
     infos = store.search(args.search) if args.search else store.list()
     if args.json:
-        _print_json([asdict(i) for i in infos])
+        print_json(infos)
         return 0
     if not infos:
         print(f"No sessions in {store.root}.")
@@ -174,19 +160,19 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def session_json(session: Session) -> dict[str, Any]:
-    """`session show --json`: the header, every turn in the journal's encoding, the problems."""
+    """`session show --json`: the header, every turn (steps as in `ask --json`), the problems."""
     return {
         "path": str(session.path),
-        "header": encode(session.header),
-        "problems": [asdict(p) for p in session.problems],
-        "turns": [encode(t) for t in session.turns],
+        "header": session.header,
+        "problems": session.problems,
+        "turns": session.turns,
     }
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     session = _open(SessionStore(), args.session)
     if args.json:
-        _print_json(session_json(session))
+        print_json(session_json(session))
         return 0
     h = session.header
     print(f"{h.name}  ({h.id}, created {h.created}, {len(session.turns)} turns)  {session.path}")
@@ -241,7 +227,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         lambda source, target, backend, config: rerun(
             source, target, backend, config, _progress(len(source.turns), "re-ran")))
     if args.json:
-        _print_json({"session": target.id, "path": str(target.path), "origin": source.id,
+        print_json({"session": target.id, "path": str(target.path), "origin": source.id,
                      "config": config.describe(), "turns": len(turns)})
     else:
         print(f"Saved {len(turns)} turns as session {target.id} ({target.path}); compare with: "
@@ -257,7 +243,7 @@ def cmd_rescore(args: argparse.Namespace) -> int:
         lambda source, target, backend, config: rescore(
             source, backend, config, target, _progress(len(source.turns), "re-scored")))
     if args.json:
-        _print_json(_finite(asdict(report)))
+        print_json(report)
         return 0
     print(f"Re-scored {len(report.turns)} turns of {report.session} under: {report.config}")
     for item in report.turns:
@@ -305,7 +291,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     else:
         data = asdict(compare_sessions(a, b))
     if args.json:
-        _print_json(_finite(data))
+        print_json(data)
         return 0
     print(f"{data['a']} vs {data['b']} (paired by {data['paired_by']})")
     for t in data["turns"]:
