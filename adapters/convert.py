@@ -138,7 +138,7 @@ def write_lora_gguf(out: str | Path, base: BaseModel, pairs: dict[str, tuple[np.
     writer.add_name(out.stem)
     writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
     writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(alpha))
-    info = {"created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+    info = {"created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
     info.update(provenance or {})
     for key, value in info.items():
         _add_value(writer, PROVENANCE_PREFIX + key, value)

@@ -2,7 +2,8 @@
 
 raw: a plain llama-cpp-python greedy loop in this process (llama_decode + llama.cpp's greedy
 sampler, no probabilities, no IPC). engine: LocalBackend.generate with temperature 0 and
-top_k_probs=10, timed in the caller from request to result less the prompt evaluation. Same model, prompt and token count;
+top_k_probs=10, timed in the caller from request to result less the prompt evaluation. Same
+model, prompt and token count;
 repetitions interleaved in one run; medians of (tokens - 1) / generation time (the first
 token needs no decode after the prompt in either loop).
 

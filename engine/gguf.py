@@ -14,8 +14,6 @@ import mmap
 import os
 import struct
 
-from .errors import EngineError
-
 GGUF_MAGIC = b"GGUF"
 _HEADER = struct.Struct("<4sIQQ")  # magic, version, tensor count, metadata key count
 # GGUF value types: struct format of the scalars; 8 = string, 9 = array.

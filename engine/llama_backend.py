@@ -33,8 +33,8 @@ from .threads import default_thread_count
 from .types import (
     AdapterSpec,
     ChoiceRequest,
-    ComputeDevice,
     ChoiceResult,
+    ComputeDevice,
     GenerationRequest,
     GenerationResult,
     Message,
@@ -125,7 +125,7 @@ class AdapterSlots:
     def apply(self, specs: tuple[AdapterSpec, ...]) -> None:
         resolved = tuple(AdapterSpec(os.path.realpath(s.path), float(s.scale)) for s in specs)
         handles = [self._load(s.path) for s in resolved]  # all validated before anything changes
-        live = tuple((h, s.scale) for h, s in zip(handles, resolved) if s.scale != 0.0)
+        live = tuple((h, s.scale) for h, s in zip(handles, resolved, strict=True) if s.scale != 0.0)
         if resolved == self._active and live == self._active_handles:
             return
         if live:
@@ -395,7 +395,7 @@ class LlamaBackend:
             entropy=s.entropy,
             rank=s.rank,
             top=tuple(TokenAlternative(t, self.token_text(t), lp, self._piece(t))
-                      for t, lp in zip(s.top_ids, s.top_logprobs)),
+                      for t, lp in zip(s.top_ids, s.top_logprobs, strict=True)),
             forced=forced,
         )
 
@@ -541,7 +541,7 @@ class LlamaBackend:
         total = sum(weights)
         options = tuple(
             OptionScore(text=o, token_ids=ids, token_logprobs=lps, logprob=lp, prob=w / total)
-            for (o, ids, lps, lp), w in zip(scored, weights)
+            for (o, ids, lps, lp), w in zip(scored, weights, strict=True)
         )
         return ChoiceResult(
             options=options,

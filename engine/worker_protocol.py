@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import traceback
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from .errors import EngineError
 from .types import TokenStep
@@ -92,4 +92,4 @@ class Failed:
         return error_type(self.msg, title=self.title, details=self.details)
 
 
-Reply = Union[Done, StepBatch, Failed]
+Reply = Done | StepBatch | Failed

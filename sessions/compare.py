@@ -80,7 +80,7 @@ def _fill(known: dict[int, float], cap: float, support: list[int]) -> list[float
 
 
 def _kl(p: list[float], q: list[float]) -> float:
-    return max(0.0, math.fsum(pi * math.log(pi / qi) for pi, qi in zip(p, q)))
+    return max(0.0, math.fsum(pi * math.log(pi / qi) for pi, qi in zip(p, q, strict=True)))
 
 
 def divergence(a: TokenStep, b: TokenStep) -> tuple[float, float, float, int]:
@@ -90,7 +90,7 @@ def divergence(a: TokenStep, b: TokenStep) -> tuple[float, float, float, int]:
     support = sorted(set(known_a) | set(known_b))
     p = _fill(known_a, cap_a, support)
     q = _fill(known_b, cap_b, support)
-    m = [(pi + qi) / 2 for pi, qi in zip(p, q)]
+    m = [(pi + qi) / 2 for pi, qi in zip(p, q, strict=True)]
     js = 0.5 * _kl(p, m) + 0.5 * _kl(q, m)
     shared = len({t.id for t in a.top} & {t.id for t in b.top})
     return _kl(p, q), _kl(q, p), min(js, math.log(2)), shared
@@ -101,7 +101,7 @@ def _choice_positions(a: Turn, b: Turn) -> tuple[PositionDiff, ...]:
     pb = [max(o.prob, _FLOOR) for o in b.result.options]  # type: ignore[union-attr]
     if len(pa) != len(pb):
         return ()
-    m = [(x + y) / 2 for x, y in zip(pa, pb)]
+    m = [(x + y) / 2 for x, y in zip(pa, pb, strict=True)]
     best_a = max(range(len(pa)), key=pa.__getitem__)
     best_b = max(range(len(pb)), key=pb.__getitem__)
     opts_a, opts_b = a.result.options, b.result.options  # type: ignore[union-attr]
@@ -118,7 +118,7 @@ def compare_turns(a: Turn, b: Turn) -> TurnComparison:
     else:
         positions = tuple(
             PositionDiff(sa.i, sa.id, sa.text, sa.prob, sb.id, sb.text, sb.prob, *divergence(sa, sb))
-            for sa, sb in zip(a.steps, b.steps)
+            for sa, sb in zip(a.steps, b.steps, strict=False)
         )
         first = next((p.i for p in positions if p.a_id != p.b_id), None)
         if first is None and len(a.steps) != len(b.steps):
@@ -147,7 +147,7 @@ def compare_sessions(a: Session, b: Session) -> SessionComparison:
                 pairs.append((original, turn) if base is a else (turn, original))
         paired_by = "origin"
     else:
-        pairs = list(zip(a.turns, b.turns))
+        pairs = list(zip(a.turns, b.turns, strict=False))
         paired_by = "position"
     return SessionComparison(
         a=a.id, b=b.id, paired_by=paired_by,

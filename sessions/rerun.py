@@ -340,7 +340,7 @@ def rescore(source: Session, backend: Backend, config: RunConfig,
         tokens = tuple(
             RescoredToken(i=s.i, id=s.id, text=s.text, original_logprob=o, logprob=s.logprob,
                           rank=s.rank, delta=None if o is None else s.logprob - o)
-            for s, o in zip(result.steps, originals)
+            for s, o in zip(result.steps, originals, strict=False)
         )
         saved = record_turn(target, request, result, origin=TurnOrigin(source.id, turn.id)) \
             if target is not None else None

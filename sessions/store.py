@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.locations import data_dir as default_data_dir
@@ -154,7 +154,7 @@ class SessionStore:
 
     def create(self, name: str | None = None, origin: SessionOrigin | None = None) -> Session:
         """A new empty session; its id is the slug of `name` (or a timestamp), made unique."""
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         base = slugify(name) if name else ""
         base = base or stamp
         self.root.mkdir(parents=True, exist_ok=True)

@@ -88,7 +88,7 @@ def _fork_pieces(forced: Sequence[int], before: list[_Position]) -> tuple[bytes,
     if len(forced) > len(before):
         return None
     pieces = []
-    for token, at in zip(forced, before):
+    for token, at in zip(forced, before, strict=False):
         if at.id == token:
             piece = at.piece
         else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from tiny_llama import TinyConfig, make_weights, write_gguf
 
 

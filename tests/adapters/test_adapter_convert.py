@@ -8,12 +8,12 @@ import math
 
 import numpy as np
 import pytest
+from safetensors_writer import write_safetensors
 
 from adapters.convert import convert_peft, permute_for_rope
-from adapters.peft_files import load_peft_pairs
 from adapters.errors import AdapterToolError
 from adapters.inspect import inspect_adapter
-from safetensors_writer import write_safetensors
+from adapters.peft_files import load_peft_pairs
 
 PREFIX = "base_model.model.model.layers.0."
 

@@ -14,10 +14,11 @@ import pytest
 torch = pytest.importorskip("torch")
 peft = pytest.importorskip("peft")
 
+from tiny_llama import hf_model  # noqa: E402
+
 from adapters.convert import convert_peft  # noqa: E402
 from engine import LocalBackend  # noqa: E402
 from engine.types import AdapterSpec, ModelConfig  # noqa: E402
-from tiny_llama import hf_model  # noqa: E402
 
 pytestmark = pytest.mark.train
 
@@ -81,7 +82,7 @@ def _peft_logprobs(model, scale: float | None) -> list[np.ndarray]:
                     return [_log_softmax(model(torch.tensor([s])).logits[0].numpy()) for s in SEQUENCES]
             return [_log_softmax(model(torch.tensor([s])).logits[0].numpy()) for s in SEQUENCES]
     finally:
-        for m, scaling in zip(layers, saved):
+        for m, scaling in zip(layers, saved, strict=True):
             m.scaling.clear()
             m.scaling.update(scaling)
 
@@ -94,8 +95,8 @@ def _llama_logprobs(backend) -> list[np.ndarray]:
 def _worst_top10_gap(expected: list[np.ndarray], got: list[np.ndarray]) -> tuple[float, int]:
     """(largest |logprob difference| over each position's top 10, positions whose argmax differs)."""
     worst, argmax_misses = 0.0, 0
-    for e, g in zip(expected, got):
-        for row_e, row_g in zip(e, g):
+    for e, g in zip(expected, got, strict=True):
+        for row_e, row_g in zip(e, g, strict=True):
             top = np.argsort(row_e)[::-1][:10]
             worst = max(worst, float(np.abs(row_e[top] - row_g[top]).max()))
             argmax_misses += int(row_e.argmax() != row_g.argmax())

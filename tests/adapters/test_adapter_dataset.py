@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from tiny_llama import CHATML
 
-from adapters.dataset import (IGNORE, builtin_datasets, encode, load_conversations,
-                              resolve_dataset, segments)
+from adapters.dataset import IGNORE, builtin_datasets, encode, load_conversations, resolve_dataset, segments
 from adapters.errors import AdapterToolError
 from engine.chat_template import ChatTemplate
 from engine.types import Message
-from tiny_llama import CHATML
 
 
 def test_shipped_sets_load_and_teach_what_the_readme_says():
@@ -34,7 +33,7 @@ def test_only_assistant_turns_are_labelled():
     pieces = segments(template, conversation)
     assert [t for t, trained in pieces if trained] == ["A1<|im_end|>\n", "A2<|im_end|>\n"]
     ids, labels = encode(pieces, lambda s: [ord(c) for c in s], bos=[1])
-    trained = "".join(chr(i) for i, lab in zip(ids, labels) if lab != IGNORE)
+    trained = "".join(chr(i) for i, lab in zip(ids, labels, strict=True) if lab != IGNORE)
     assert trained == "A1<|im_end|>\nA2<|im_end|>\n" and labels[0] == IGNORE
 
 

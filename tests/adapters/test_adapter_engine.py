@@ -11,11 +11,11 @@ import shutil
 
 import numpy as np
 import pytest
+from tiny_llama import TinyConfig, make_weights, write_gguf
 
 from adapters.random_lora import random_lora
 from engine import AdapterError, LocalBackend, default_model_path
 from engine.types import AdapterSpec, ModelConfig
-from tiny_llama import TinyConfig, make_weights, write_gguf
 
 IDS = [5, 77, 123, 260, 42, 9, 280, 33]
 

@@ -10,11 +10,12 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("peft")
 
+from tiny_llama import save_hf_folder  # noqa: E402
+
 from adapters.inspect import inspect_adapter  # noqa: E402
 from adapters.train import train  # noqa: E402
 from engine import LocalBackend  # noqa: E402
 from engine.types import AdapterSpec, ModelConfig  # noqa: E402
-from tiny_llama import save_hf_folder  # noqa: E402
 
 pytestmark = pytest.mark.train
 

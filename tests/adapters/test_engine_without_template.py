@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from engine import LocalBackend
 from engine.types import GenerationRequest, Message, ModelConfig, SamplingSettings, SystemPrompt
 

@@ -24,7 +24,7 @@ def test_summary_matches_a_full_log_softmax(logits):
     expected_top = np.argsort(-reference, kind="stable")[:10]
     assert list(s.top_ids) == [int(t) for t in expected_top]
     assert list(s.top_logprobs) == pytest.approx([float(reference[t]) for t in expected_top], abs=1e-5)
-    assert all(a >= b for a, b in zip(s.top_logprobs, s.top_logprobs[1:]))
+    assert all(a >= b for a, b in zip(s.top_logprobs, s.top_logprobs[1:], strict=False))
 
 
 def test_peaked_distribution_has_near_zero_entropy():

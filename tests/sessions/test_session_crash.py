@@ -73,7 +73,7 @@ def test_kill_9_while_writing_large_records(tmp_path):
         saved: list[str] = []
         target = rng.randint(2, 6)
         try:
-            _read_until(process, saved, lambda word, value: len(saved) >= target)
+            _read_until(process, saved, lambda word, value, saved=saved, target=target: len(saved) >= target)
             time.sleep(rng.random() * 0.05)  # land somewhere inside the next write, or near it
             _kill(process)
         finally:

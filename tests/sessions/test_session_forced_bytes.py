@@ -77,7 +77,7 @@ def _branchy(tmp_path, derive: bool):
 def test_record_turn_works_out_the_bytes_a_branch_forces(tmp_path):
     session, branches = _branchy(tmp_path, derive=True)
     reopened = Session.open(session.path)
-    for (branch, pieces), again in zip(branches, reopened.turns[1:]):
+    for (branch, pieces), again in zip(branches, reopened.turns[1:], strict=True):
         assert branch.forced_pieces == pieces and again.forced_pieces == pieces
     assert b'"forced_pieces":' not in turn_line(reopened.turns[0])  # only branches carry them
 
@@ -86,6 +86,6 @@ def test_a_branch_journaled_without_its_bytes_gets_them_from_its_parents(tmp_pat
     session, branches = _branchy(tmp_path, derive=False)
     reopened = Session.open(session.path)
     index = TurnIndex(reopened)
-    for (_, pieces), again in zip(branches, reopened.turns[1:]):
+    for (_, pieces), again in zip(branches, reopened.turns[1:], strict=True):
         assert again.forced_pieces == ()
         assert forced_pieces(again, index) == pieces

@@ -24,8 +24,8 @@ from sessions import (
     Session,
     SessionStore,
     record_turn,
+    synthetic,
 )
-from sessions import synthetic
 from sessions.codec import decode, encode
 
 

@@ -55,7 +55,7 @@ def test_same_configuration_reruns_identically(backend, recorded):
     rerun(store.open(session.id), again, backend, RunConfig())
     reopened = store.open(again.id)
     assert [t.kind for t in reopened.turns] == [t.kind for t in session.turns]
-    for old, new in zip(session.turns, reopened.turns):
+    for old, new in zip(session.turns, reopened.turns, strict=True):
         assert new.origin is not None and new.origin.turn == old.id
         assert [s.id for s in new.steps] == [s.id for s in old.steps]
         assert new.provenance.prompt_token_ids == old.provenance.prompt_token_ids
@@ -176,8 +176,8 @@ def test_rerun_with_an_adapter_records_its_hash_and_rescore_without_it(backend, 
     import hashlib
 
     random_lora = pytest.importorskip("adapters.random_lora").random_lora
-    from sessions import SessionOrigin
     from engine.types import AdapterSpec
+    from sessions import SessionOrigin
 
     store, session = recorded
     lora = random_lora(backend.config.model_path, tmp_path / "random.gguf", rank=4, std=0.05,

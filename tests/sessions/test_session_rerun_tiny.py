@@ -12,13 +12,12 @@ import re
 from pathlib import Path
 
 import pytest
+from tiny_models import WORD_BASE, byte_id
 
 from engine.types import GenerationRequest, Message, ModelConfig, SamplingSettings, ScoreRequest
 from sessions import RerunError, Session, record_turn
 from sessions.rerun import RunConfig, rerun, rescore
 from tui.conversation import Conversation
-
-from tiny_models import WORD_BASE, byte_id
 
 GREEDY = SamplingSettings(temperature=0.0)
 ASK = (Message("user", "hi"),)
@@ -140,7 +139,7 @@ def test_branches_rerun_under_the_same_tokenizer_keep_every_forced_token(
     _, multi = rec.fork(0, 0, is_lead_byte)  # a fork inside a multi-byte character
     assert len(two.request.continue_from) == 4
     new = rerun_under(tiny_backend, session, tiny_models["b"], tmp_path, "other-weights")
-    for old, again in zip((one, two, multi), new[1:]):
+    for old, again in zip((one, two, multi), new[1:], strict=True):
         assert again.request.continue_from == old.request.continue_from
         assert again.forced_pieces == old.forced_pieces
     assert new[2].parent == new[1].id and new[1].parent == new[0].id

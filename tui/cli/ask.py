@@ -10,8 +10,8 @@ from engine.local import LocalBackend
 from engine.types import GenerationRequest, Message
 
 from . import options
-from .recording import add_session_option, record_if_asked
 from .jsonout import emit, provenance_record, step_record
+from .recording import add_session_option, record_if_asked
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -73,8 +73,8 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
 
 def _resolve(spec: AdapterSpec) -> AdapterSpec:
     """`--adapter hello` finds hello.gguf in the adapter library; a path is used as given."""
-    from adapters.library import resolve_adapter
     from adapters.errors import AdapterToolError
+    from adapters.library import resolve_adapter
 
     try:
         return AdapterSpec(str(resolve_adapter(spec.path)), spec.scale)
