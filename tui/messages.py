@@ -8,14 +8,18 @@ so the screen handles each kind of result in its own handler; they do not bubble
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from textual.message import Message
 
-from engine.types import AdapterSpec, SamplingSettings, SystemPrompt
+from engine.types import AdapterSpec, GenerationResult, RenderedPrompt, SamplingSettings, SystemPrompt
 from sessions import Session
+from sessions.compare import SessionComparison
 
 from .conversation import Conversation
+from .screens.model_switch import ModelSwitch
+from .streaming import StreamJob
 
 
 @dataclass
@@ -56,20 +60,84 @@ class ModelRequested(Message):
 
 
 # ----- what workers report to the screen that started them ------------------------------------
+# Each worker catches what its work raises and posts it as `error` instead of a result, so every
+# failure reaches the handler that knows what it interrupted (a branch, a load, a page).
 
 
 @dataclass
-class ReplayPageDecoded(Message, bubble=False):
+class WorkEnded(Message, bubble=False):
+    """A thread worker's outcome; `error` is set, and the result None, when the work failed."""
+
+    error: BaseException | None = field(default=None, kw_only=True)
+
+
+@dataclass
+class GenerationEnded(WorkEnded, bubble=False):
+    """`job` finished streaming: its result (a cancel still gives one), or the error it hit."""
+
+    job: StreamJob
+    result: GenerationResult | None = None
+
+
+@dataclass
+class ModelLoadEnded(WorkEnded, bubble=False):
+    """The model (re)loaded, with the adapters it kept and dropped, or the load failed."""
+
+    switch: ModelSwitch | None = None
+
+
+@dataclass
+class AdapterChecked(WorkEnded, bubble=False):
+    """The engine accepted `spec` (with the others active), unless `error` says why not."""
+
+    spec: AdapterSpec
+
+
+@dataclass
+class PromptRendered(WorkEnded, bubble=False):
+    prompt: RenderedPrompt | None = None
+
+
+@dataclass
+class ReplayPageDecoded(WorkEnded, bubble=False):
     """One page of a replayed session, decoded; `groups` and `pages` index the whole session."""
 
     page: int
-    groups: list[list[int]]
-    pages: list[tuple[int, int]]
-    conversation: Conversation
+    groups: list[list[int]] = field(default_factory=list)
+    pages: list[tuple[int, int]] = field(default_factory=list)
+    conversation: Conversation | None = None
 
 
 @dataclass
-class CurrentSessionRead(Message, bubble=False):
+class CurrentSessionRead(WorkEnded, bubble=False):
     """The session the app records into, read back once every queued turn is on disk."""
 
-    session: Session
+    session: Session | None = None
+
+
+@dataclass
+class RerunProgress(Message, bubble=False):
+    """`done` of `total` turns re-run so far; a newer one replaces one not yet handled."""
+
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RerunProgress)
+
+
+@dataclass
+class RerunEnded(WorkEnded, bubble=False):
+    """A replayed session re-run under the app's configuration, into the linked session `target`."""
+
+    target: Session | None = None
+
+
+@dataclass
+class ExportEnded(WorkEnded, bubble=False):
+    path: Path | None = None
+
+
+@dataclass
+class ComparisonReady(WorkEnded, bubble=False):
+    comparison: SessionComparison | None = None

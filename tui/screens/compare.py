@@ -5,7 +5,8 @@ other, else by position). For the pair on screen the two answers sit side by sid
 tinted by the Jensen-Shannon divergence between the two distributions at its position, the first
 divergence underlined; the table below lists every position (tokens, probabilities, KL both ways,
 JS, shared top-k). Up/down walks the positions, [ and ] the turn pairs, f jumps to the first
-divergence. The comparison itself runs in a thread (it decodes every turn of both sessions).
+divergence. The comparison itself runs in a thread (it decodes every turn of both sessions) that
+posts a ComparisonReady message back.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
-from textual.worker import Worker, WorkerState
 
-from sessions import Session
+from sessions import Session, SessionError
 from sessions.compare import SessionComparison, TurnComparison, compare_sessions
+
+from ..messages import ComparisonReady
+from .text_modal import ErrorModal
 
 
 def js_style(js: float, here: bool, first: bool) -> str:
@@ -67,17 +70,23 @@ class CompareScreen(Screen):
         self.run_compare()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="compare")
-    def run_compare(self) -> SessionComparison:
-        return compare_sessions(self.a, self.b)
+    def run_compare(self) -> None:
+        try:
+            comparison = compare_sessions(self.a, self.b)
+        except Exception as exc:
+            self.post_message(ComparisonReady(error=exc))
+        else:
+            self.post_message(ComparisonReady(comparison))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "compare":
-            return
-        if event.state is WorkerState.SUCCESS:
-            self.result = event.worker.result
+    def on_comparison_ready(self, event: ComparisonReady) -> None:
+        if event.comparison is not None:
+            self.result = event.comparison
             self.show_pair(0)
-        elif event.state is WorkerState.ERROR:
-            self.notify(str(event.worker.error), title="Compare", severity="error", markup=False)
+        elif isinstance(event.error, (SessionError, OSError, ValueError)):
+            self.notify(getattr(event.error, "msg", None) or str(event.error), title="Compare",
+                        severity="error", markup=False)
+        elif event.error is not None:
+            self.app.push_screen(ErrorModal.from_error(event.error))
 
     @property
     def current(self) -> TurnComparison | None:

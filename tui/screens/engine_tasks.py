@@ -1,51 +1,59 @@
 """The main screen's work on the engine: generations, model loads and adapter checks in threads.
 
-Every engine call blocks, so each runs in a thread worker; failures land in one
-`on_worker_state_changed` handler that keeps the conversation and shows the engine's message.
-Tokens come back through a StepBuffer that a ~30 Hz timer drains (tui/streaming.py).
+Every engine call blocks, so each runs in a thread worker. A worker never touches a widget: it
+posts its outcome as a typed message (tui/messages.py), result or error, and the handler for
+that message updates the conversation and the screen; a failed answer keeps the conversation and
+shows the engine's message. Tokens come back through a StepBuffer that a ~30 Hz timer drains
+(tui/streaming.py).
 """
 
 from __future__ import annotations
 
 from textual import work
-from textual.worker import Worker, WorkerState
 
 from engine.errors import AdapterError, EngineError
-from engine.types import AdapterSpec, Message, ModelConfig, RenderedPrompt
+from engine.types import AdapterSpec, Message, ModelConfig
 
+from .. import messages as m
 from ..conversation import Branch
 from ..streaming import FRAME_S, StreamJob
+from .host import ChatHost
 from .model_switch import ModelSwitch, switch_model
 from .text_modal import ErrorModal, PromptModal
 
 
 class EngineTasks:
-    """Mixed into MainScreen; relies on its `backend`, `chat`, refresh and status methods."""
+    """Mixed into MainScreen (a ChatHost)."""
 
     job: StreamJob | None = None
     job_target: tuple[int, Branch] | None = None
-    loading: bool = False
 
-    def setup_stream_timer(self) -> None:
-        self._drain_timer = self.set_interval(FRAME_S, self.drain_steps, pause=True)
+    def setup_stream_timer(self: ChatHost) -> None:
+        self.stream_timer = self.set_interval(FRAME_S, self.drain_steps, pause=True)
 
     # ----- generation -------------------------------------------------------------------
 
-    def start_generation(self, turn_index: int, branch: Branch, continue_from: tuple[int, ...] = ()) -> None:
+    def start_generation(self: ChatHost, turn_index: int, branch: Branch,
+                         continue_from: tuple[int, ...] = ()) -> None:
         self.job = StreamJob(self.backend, self.chat.request(turn_index, continue_from))
         self.job_target = (turn_index, branch)
         self.follow = True
-        self._drain_timer.resume()
+        self.stream_timer.resume()
         self.run_generation(self.job, self.chat.take_pending_adapters())
         self.refresh_status()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="generate")
-    def run_generation(self, job: StreamJob, adapters: tuple[AdapterSpec, ...] | None):
-        if adapters is not None:
-            self.backend.set_adapters(adapters)
-        return job.run()
+    def run_generation(self: ChatHost, job: StreamJob, adapters: tuple[AdapterSpec, ...] | None) -> None:
+        try:
+            if adapters is not None:
+                self.backend.set_adapters(adapters)
+            result = job.run()
+        except Exception as exc:  # the answer records it; the user sees it
+            self.post_message(m.GenerationEnded(job, error=exc))
+        else:
+            self.post_message(m.GenerationEnded(job, result))
 
-    def drain_steps(self) -> None:
+    def drain_steps(self: ChatHost) -> None:
         if self.job is None or self.job_target is None:
             return
         steps = self.job.buffer.drain()
@@ -54,36 +62,35 @@ class EngineTasks:
             branch.extend(steps)
             self.show_streamed(turn_index)
 
-    def _generation_done(self, worker: Worker) -> None:
+    def on_generation_ended(self: ChatHost, event: m.GenerationEnded) -> None:
+        if event.job is not self.job or self.job_target is None:
+            return
         self.drain_steps()
-        self._drain_timer.pause()
-        assert self.job_target is not None
+        self.stream_timer.pause()
         turn_index, branch = self.job_target
-        if worker.state is WorkerState.SUCCESS:
-            branch.result = worker.result
-            if branch.result is not None:
-                self.last_result = branch.result
+        error = event.error
+        if error is None:
+            branch.result = event.result
+            if event.result is not None:
+                self.last_result = event.result
                 recorder = getattr(self.app, "recorder", None)
-                if recorder is not None and self.job is not None:
+                if recorder is not None:
                     recorder.record(self.chat.conversation.turns[turn_index], branch,
-                                    self.job.request, branch.result)
-        elif worker.state is WorkerState.CANCELLED:
-            branch.error = "interrupted"
+                                    event.job.request, event.result)
         else:
-            error = worker.error
             branch.error = getattr(error, "msg", None) or f"{type(error).__name__}: {error}"
             if isinstance(error, AdapterError):
                 self.chat.adapters_pending = True
-            self.report_error(error)
         self.job = None
         self.job_target = None
         self.show_streamed(turn_index)
         self.refresh_status()
+        self.report_error(error)
 
-    def on_unmount(self) -> None:
+    def on_unmount(self: ChatHost) -> None:
         self.cancel_generation()  # do not leave the engine streaming to nobody at exit
 
-    def cancel_generation(self) -> bool:
+    def cancel_generation(self: ChatHost) -> bool:
         if self.job is None:
             return False
         self.job.cancel()
@@ -91,58 +98,69 @@ class EngineTasks:
 
     # ----- model and adapters ------------------------------------------------------------
 
-    def start_model_load(self, config: ModelConfig | None, adapters: tuple[AdapterSpec, ...] = ()) -> None:
+    def start_model_load(self: ChatHost, config: ModelConfig | None,
+                         adapters: tuple[AdapterSpec, ...] = ()) -> None:
         """Start the backend's model (None), or switch to `config` carrying `adapters` over."""
-        self.loading = True
-        self.set_loading(True)
+        self.model_loading = True
         self.run_load(config, adapters)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def run_load(self, config: ModelConfig | None, adapters: tuple[AdapterSpec, ...]) -> ModelSwitch:
-        if config is None:
-            return ModelSwitch(self.backend.start(), self.backend.config.adapters)
-        return switch_model(self.backend, config, adapters)
+    def run_load(self: ChatHost, config: ModelConfig | None, adapters: tuple[AdapterSpec, ...]) -> None:
+        try:
+            if config is None:
+                switch = ModelSwitch(self.backend.start(), self.backend.config.adapters)
+            else:
+                switch = switch_model(self.backend, config, adapters)
+        except Exception as exc:
+            self.post_message(m.ModelLoadEnded(error=exc))
+        else:
+            self.post_message(m.ModelLoadEnded(switch))
+
+    def on_model_load_ended(self: ChatHost, event: m.ModelLoadEnded) -> None:
+        self.model_loading = False
+        if event.switch is not None:
+            self.model_loaded(event.switch)
+        self.report_error(event.error)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="adapters")
-    def run_adapter_check(self, specs: tuple[AdapterSpec, ...], added: AdapterSpec) -> AdapterSpec:
-        self.backend.set_adapters(specs)
-        return added
+    def run_adapter_check(self: ChatHost, specs: tuple[AdapterSpec, ...], added: AdapterSpec) -> None:
+        try:
+            self.backend.set_adapters(specs)
+        except Exception as exc:
+            self.post_message(m.AdapterChecked(added, error=exc))
+        else:
+            self.post_message(m.AdapterChecked(added))
+
+    def on_adapter_checked(self: ChatHost, event: m.AdapterChecked) -> None:
+        if event.error is None:
+            self.adapter_accepted(event.spec)
+        else:
+            self.chat.adapters_pending = True  # the engine may hold another set now
+            self.report_error(event.error)
+
+    # ----- the rendered prompt -----------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="render")
-    def run_render(self, messages: tuple[Message, ...]) -> RenderedPrompt:
-        return self.backend.render(self.chat.system, messages)
+    def run_render(self: ChatHost, messages: tuple[Message, ...]) -> None:
+        try:
+            prompt = self.backend.render(self.chat.system, messages)
+        except Exception as exc:
+            self.post_message(m.PromptRendered(error=exc))
+        else:
+            self.post_message(m.PromptRendered(prompt))
 
-    def _rendered(self, prompt: RenderedPrompt) -> None:
+    def on_prompt_rendered(self: ChatHost, event: m.PromptRendered) -> None:
+        prompt = event.prompt
+        if prompt is None:
+            self.report_error(event.error)
+            return
         summary = (f"{len(prompt.token_ids)} tokens · template: {prompt.template_source} · "
                    f"system: {self.chat.system.describe()}")
         self.app.push_screen(PromptModal("Rendered prompt", summary, prompt.text))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
-            return
-        if worker.group == "generate":
-            self._generation_done(worker)
-        elif worker.group == "load":
-            self.loading = False
-            self.set_loading(False)
-            if event.state is WorkerState.ERROR:
-                self.report_error(worker.error)
-            elif event.state is WorkerState.SUCCESS:
-                self.model_loaded(worker.result)
-        elif worker.group == "render":
-            if event.state is WorkerState.ERROR:
-                self.report_error(worker.error)
-            elif event.state is WorkerState.SUCCESS:
-                self._rendered(worker.result)
-        elif worker.group == "adapters":
-            if event.state is WorkerState.ERROR:
-                self.report_error(worker.error)
-                self.chat.adapters_pending = True  # the engine may hold another set now
-            elif event.state is WorkerState.SUCCESS:
-                self.adapter_accepted(worker.result)
+    # ----- errors --------------------------------------------------------------------------
 
-    def report_error(self, error: BaseException | None) -> None:
+    def report_error(self: ChatHost, error: BaseException | None) -> None:
         """A notification for what the user can fix at once; a modal when there are details."""
         if error is None:
             return

@@ -3,25 +3,27 @@
 It owns the chat state (conversation plus the settings for the next generation) and the token
 cursor, turns key presses and widget messages into changes of that state, and re-renders the
 widgets from it. Engine work lives in the EngineTasks mixin (engine_tasks.py), the token cursor
-and branching in Navigation (navigation.py), panel messages in PanelEvents (panel_events.py).
+and branching in Navigation (navigation.py), rendering the cursor's token in TokenView (shared
+with replay, token_view.py), panel messages in PanelEvents (panel_events.py). What the mixins
+need from this screen is the ChatHost protocol (host.py).
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar
 
 from engine.backend import Backend
-from engine.types import GenerationResult, Message, TokenStep
+from engine.types import GenerationResult, Message
 
 from ..chat_state import ChatState
-from ..config import TINT_MODES, Settings
+from ..config import Settings
 from ..keymap import MAIN_BINDINGS
 from ..widgets.inspector import Inspector
 from ..widgets.panels import PANELS, AdaptersPanel, ModelPanel, SamplingPanel, SystemPanel
@@ -32,13 +34,16 @@ from .engine_tasks import EngineTasks
 from .help import HelpScreen
 from .navigation import Navigation
 from .panel_events import PanelEvents
+from .token_view import TokenView
 
-PLOT_INTERVAL_S = 0.2  # while streaming, redraw the plot at 5 Hz rather than every frame
 NARROW = 140  # below this width an open side panel takes the inspector's place
 
 
-class MainScreen(EngineTasks, Navigation, PanelEvents, Screen):
+class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
     BINDINGS = MAIN_BINDINGS
+
+    model_loading: reactive[bool] = reactive(False, init=False)
+    """A model load is under way (progress bars shown, new loads refused)."""
 
     def __init__(self, backend: Backend, chat: ChatState, settings: Settings,
                  load_on_start: bool = True) -> None:
@@ -51,7 +56,7 @@ class MainScreen(EngineTasks, Navigation, PanelEvents, Screen):
         self.panel: str | None = None
         self.editing = False
         self.last_result: GenerationResult | None = None
-        self._plot_at = 0.0
+        self.turn_offset = 0  # every turn of the conversation is shown
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -87,47 +92,21 @@ class MainScreen(EngineTasks, Navigation, PanelEvents, Screen):
 
     # ----- rendering from state ----------------------------------------------------------
 
-    def current_step(self) -> TokenStep | None:
-        if self.cursor is None:
-            return None
-        turn_index, pos = self.cursor
-        branch = self.chat.conversation.turns[turn_index].answer
-        return branch.steps[pos] if branch and 0 <= pos < len(branch.steps) else None
-
     def show_streamed(self, turn_index: int) -> None:
         branch = self.chat.conversation.turns[turn_index].answer
         if self.follow and branch is not None and branch.steps:
             self.cursor = (turn_index, len(branch.steps) - 1)
         self.render_turn(turn_index, follow=self.follow)
 
-    def render_turn(self, turn_index: int, follow: bool = False) -> None:
-        cursor = self.cursor[1] if self.cursor and self.cursor[0] == turn_index else None
-        self.query_one(Transcript).refresh_answer(turn_index, cursor, follow)
-        if self.cursor and self.cursor[0] == turn_index:
-            self.refresh_inspector()
-
-    def refresh_inspector(self) -> None:
-        step = self.current_step()
-        where = f"turn {self.cursor[0] + 1} · " if self.cursor else ""
-        self.query_one(Inspector).show(step, where)
-        branch = self.chat.conversation.turns[self.cursor[0]].answer if self.cursor else None
-        now = time.monotonic()
-        if self.job is None or now - self._plot_at >= PLOT_INTERVAL_S:  # the plot is costly
-            self._plot_at = now
-            self.query_one(AnswerPlot).show(branch.steps if branch else [])
-        if step is not None and not self.follow:
-            view = self.query_one(Transcript).answer(self.cursor[0])
-            if view is not None:
-                view.scroll_visible(animate=False)
-
     def refresh_status(self) -> None:
+        """Set the status bar's reactive state; it redraws only when something in it changed."""
         info = self.backend.info
         result = self.last_result
         ctx_used = 0
         if result is not None:
             ctx_used = len(result.provenance.prompt_token_ids) + len(result.steps)
-        activity = "loading model…" if self.loading else ("generating… (Esc cancels)" if self.job else "")
-        self.query_one(StatusBar).show(StatusInfo(
+        activity = "loading model…" if self.model_loading else ("generating… (Esc cancels)" if self.job else "")
+        self.query_one(StatusBar).info = StatusInfo(
             model=info.name if info else Path(self.backend.config.model_path).name,
             adapters=self.chat.adapters,
             system=self.chat.system,
@@ -136,9 +115,9 @@ class MainScreen(EngineTasks, Navigation, PanelEvents, Screen):
             tok_s=result.tokens_per_s if result else None,
             activity=activity,
             session=self.app.recorder.name if getattr(self.app, "recorder", None) else "",
-        ))
+        )
 
-    def set_loading(self, loading: bool) -> None:
+    def watch_model_loading(self, loading: bool) -> None:
         self.query_one("#load-progress").display = loading
         self.query_one(ModelPanel).set_loading(loading)
         self.refresh_status()
@@ -204,12 +183,6 @@ class MainScreen(EngineTasks, Navigation, PanelEvents, Screen):
             if widget.focusable:
                 widget.focus()
                 return
-
-    def action_cycle_tint(self) -> None:
-        self.tint = TINT_MODES[(TINT_MODES.index(self.tint) + 1) % len(TINT_MODES)]
-        self.query_one(Transcript).set_tint(self.tint)
-        for n in range(len(self.chat.conversation.turns)):
-            self.render_turn(n)
 
     def action_show_prompt(self) -> None:
         convo = self.chat.conversation

@@ -1,60 +1,68 @@
 """The token cursor and branching: moving through answers, switching branches, forking.
 
-Mixed into MainScreen. The cursor is (turn, position) over the active branch of a turn; the
-inspector always shows the step under it, and forking continues from that position.
+Mixed into MainScreen and ReplayScreen (TokenHosts). The cursor is (turn, position) over the
+active branch of a turn; the inspector always shows the step under it, and forking continues
+from that position. Replay cannot fork: it overrides `action_branch_from`.
 """
 
 from __future__ import annotations
 
 from ..messages import AlternativeChosen
 from ..widgets.transcript import Transcript
+from .host import ChatHost, TokenHost
+
+
+def answered_turns(host: TokenHost) -> list[int]:
+    turns = host.chat.conversation.turns
+    return [n for n, t in enumerate(turns) if t.answer is not None and t.answer.steps]
+
+
+def set_cursor(host: TokenHost, turn_index: int, pos: int) -> None:
+    """Put the cursor on a token (the user moved it: stop following the stream)."""
+    old = host.cursor[0] if host.cursor else None
+    host.follow = False
+    host.cursor = (turn_index, pos)
+    if old is not None and old != turn_index:
+        host.render_turn(old)
+    host.render_turn(turn_index)
+
+
+def place_cursor(host: TokenHost) -> None:
+    """A first cursor: the last token of the last answer (if there is one)."""
+    answered = answered_turns(host)
+    if answered:
+        turn_index = answered[-1]
+        set_cursor(host, turn_index, len(host.chat.conversation.turns[turn_index].answer.steps) - 1)
 
 
 class Navigation:
-    def _answered_turns(self) -> list[int]:
-        turns = self.chat.conversation.turns
-        return [n for n, t in enumerate(turns) if t.answer is not None and t.answer.steps]
-
-    def _set_cursor(self, turn_index: int, pos: int) -> None:
-        old = self.cursor[0] if self.cursor else None
-        self.follow = False
-        self.cursor = (turn_index, pos)
-        if old is not None and old != turn_index:
-            self.render_turn(old)
-        self.render_turn(turn_index)
-
-    def action_cursor(self, delta: int) -> None:
-        answered = self._answered_turns()
-        if not answered:
-            return
+    def action_cursor(self: TokenHost, delta: int) -> None:
         if self.cursor is None:
-            turn_index = answered[-1]
-            self._set_cursor(turn_index, len(self.chat.conversation.turns[turn_index].answer.steps) - 1)
-            return
+            return place_cursor(self)
         turn_index, pos = self.cursor
         steps = self.chat.conversation.turns[turn_index].answer.steps
-        self._set_cursor(turn_index, max(0, min(len(steps) - 1, pos + delta)))
+        set_cursor(self, turn_index, max(0, min(len(steps) - 1, pos + delta)))
 
-    def action_cursor_edge(self, end: int) -> None:
+    def action_cursor_edge(self: TokenHost, end: int) -> None:
         if self.cursor is None:
-            return self.action_cursor(0)
+            return place_cursor(self)
         turn_index, _ = self.cursor
         steps = self.chat.conversation.turns[turn_index].answer.steps
-        self._set_cursor(turn_index, len(steps) - 1 if end else 0)
+        set_cursor(self, turn_index, len(steps) - 1 if end else 0)
 
-    def action_answer(self, delta: int) -> None:
-        answered = self._answered_turns()
+    def action_answer(self: TokenHost, delta: int) -> None:
+        answered = answered_turns(self)
         if not answered:
             return
         if self.cursor is None or self.cursor[0] not in answered:
-            return self.action_cursor(0)
+            return place_cursor(self)
         turn_index, pos = self.cursor
         index = max(0, min(len(answered) - 1, answered.index(turn_index) + delta))
         target = answered[index]
         steps = self.chat.conversation.turns[target].answer.steps
-        self._set_cursor(target, min(pos, len(steps) - 1))
+        set_cursor(self, target, min(pos, len(steps) - 1))
 
-    def action_switch_branch(self, delta: int) -> None:
+    def action_switch_branch(self: TokenHost, delta: int) -> None:
         if self.cursor is None or self.job is not None:
             return
         turn_index, pos = self.cursor
@@ -64,16 +72,16 @@ class Navigation:
             return
         turn.active = (turn.active + delta) % len(turn.branches)
         steps = turn.answer.steps
-        self._set_cursor(turn_index, max(0, min(pos, len(steps) - 1)))
+        set_cursor(self, turn_index, max(0, min(pos, len(steps) - 1)))
 
-    def action_focus_inspector(self) -> None:
+    def action_focus_inspector(self: TokenHost) -> None:
         if self.current_step() is not None:
             self.query_one("#alternatives").focus()
 
-    def on_alternative_chosen(self, event: AlternativeChosen) -> None:  # a mixin: no @on here
+    def on_alternative_chosen(self: TokenHost, event: AlternativeChosen) -> None:  # a mixin: no @on here
         self.action_branch_from(event.index)
 
-    def action_branch_from(self, index: int) -> None:
+    def action_branch_from(self: ChatHost, index: int) -> None:
         step = self.current_step()
         if step is None or index >= len(step.top):
             return

@@ -3,7 +3,8 @@
 Re-run sends every saved turn again through the app's own backend (the model the main screen
 loaded, its adapters and system prompt) in a thread worker, journaling into a new session linked
 to the original, then opens the comparison of the two. Export writes Markdown, HTML or JSONL to a
-path the user types (the extension picks the format), by default in the data dir.
+path the user types (the extension picks the format), by default in the data dir. Each worker
+posts its outcome as a typed message (tui/messages.py), and failures all go to `report_failure`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual import work
-from textual.worker import Worker, WorkerState
 
 from engine.errors import EngineError
 from engine.locations import data_dir
@@ -20,8 +20,9 @@ from sessions.export import export_jsonl, export_markdown
 from sessions.html import export_html
 from sessions.rerun import RunConfig, rerun
 
-from ..messages import CurrentSessionRead
+from ..messages import CurrentSessionRead, ExportEnded, RerunEnded, RerunProgress
 from ..session_recorder import SessionRecorder
+from .host import ReplayHost
 from .text_modal import ErrorModal
 
 FORMATS = {".md": "Markdown", ".html": "HTML", ".jsonl": "JSONL"}
@@ -46,16 +47,18 @@ def default_export_path(session: Session, suffix: str = ".html") -> Path:
 
 
 class ReplayActions:
-    """Mixed into ReplayScreen; relies on its `session` and `refresh_status`."""
+    """Mixed into ReplayScreen (a ReplayHost)."""
 
-    def current_config(self) -> RunConfig:
+    def current_config(self: ReplayHost) -> RunConfig:
         chat = self.app.chat
         return RunConfig(model_path=self.app.backend.config.model_path, adapters=chat.adapters,
                          system=chat.system)
 
-    def action_rerun(self) -> None:
+    # ----- re-run ------------------------------------------------------------------------------
+
+    def action_rerun(self: ReplayHost) -> None:
         main = self.app.main_screen
-        if self.rerunning or getattr(main, "job", None) is not None or getattr(main, "loading", False):
+        if self.rerunning or main.job is not None or main.model_loading:
             self.notify("The model is busy (generating or loading); try again when it is done.",
                         severity="warning")
             return
@@ -67,23 +70,46 @@ class ReplayActions:
         self.run_rerun(config)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rerun")
-    def run_rerun(self, config: RunConfig) -> Session:
+    def run_rerun(self: ReplayHost, config: RunConfig) -> None:
         store = SessionStore()
-        target = store.create(f"{self.session.id}-rerun",
-                              SessionOrigin(self.session.id, "rerun", config.describe()))
+        total = len(self.session.turns)
         try:
-            total = len(self.session.turns)
-            rerun(self.session, target, self.app.backend, config,
-                  lambda n, _turn: self.app.call_from_thread(self.refresh_status, f"re-ran {n}/{total} turns…"))
-        except (SessionError, EngineError):
-            if not len(target.turns):
-                store.delete(str(target.path))
-            raise
-        return target
+            target = store.create(f"{self.session.id}-rerun",
+                                  SessionOrigin(self.session.id, "rerun", config.describe()))
+            try:
+                rerun(self.session, target, self.app.backend, config,
+                      lambda n, _turn: self.post_message(RerunProgress(n, total)))
+            except (SessionError, EngineError):
+                if not len(target.turns):
+                    store.delete(str(target.path))
+                raise
+        except Exception as exc:
+            self.post_message(RerunEnded(error=exc))
+        else:
+            self.post_message(RerunEnded(target))
 
-    def action_compare_current(self) -> None:
+    def on_rerun_progress(self: ReplayHost, event: RerunProgress) -> None:
+        self.refresh_status(f"re-ran {event.done}/{event.total} turns…")
+
+    def on_rerun_ended(self: ReplayHost, event: RerunEnded) -> None:
+        self.refresh_status()
+        if event.target is None:
+            self.report_failure(event.error, "Re-run")
+            return
+        self.notify(f"Re-ran into session {event.target.name!r}.", timeout=4, markup=False)
+        from .compare import CompareScreen
+
+        self.app.push_screen(CompareScreen(self.session, event.target))
+
+    @property
+    def rerunning(self: ReplayHost) -> bool:
+        return any(w.group == "rerun" and w.is_running for w in self.workers)
+
+    # ----- compare with the session being recorded ----------------------------------------------
+
+    def action_compare_current(self: ReplayHost) -> None:
         """Compare this saved session with the one the app is recording now."""
-        recorder = getattr(self.app, "recorder", None)
+        recorder = self.app.recorder
         if recorder is None or recorder.session.path == self.session.path:
             self.notify("Open another session to compare it with the current one "
                         "(or mark two with c in the browser).", timeout=4)
@@ -91,20 +117,26 @@ class ReplayActions:
         self.read_current(recorder)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="current")
-    def read_current(self, recorder: SessionRecorder) -> None:
-        recorder.wait()  # the turns still being journaled belong in the comparison
-        self.post_message(CurrentSessionRead(Session.open(recorder.session.path)))
+    def read_current(self: ReplayHost, recorder: SessionRecorder) -> None:
+        try:
+            recorder.wait()  # the turns still being journaled belong in the comparison
+            session = Session.open(recorder.session.path)
+        except Exception as exc:
+            self.post_message(CurrentSessionRead(error=exc))
+        else:
+            self.post_message(CurrentSessionRead(session))
 
-    def on_current_session_read(self, event: CurrentSessionRead) -> None:
+    def on_current_session_read(self: ReplayHost, event: CurrentSessionRead) -> None:
+        if event.session is None:
+            self.report_failure(event.error, "Compare")
+            return
         from .compare import CompareScreen
 
         self.app.push_screen(CompareScreen(self.session, event.session))
 
-    @property
-    def rerunning(self) -> bool:
-        return any(w.group == "rerun" and w.is_running for w in self.workers)
+    # ----- export --------------------------------------------------------------------------------
 
-    def action_export(self) -> None:
+    def action_export(self: ReplayHost) -> None:
         from .session_modals import ExportModal
 
         def chosen(path: str | None) -> None:
@@ -114,27 +146,28 @@ class ReplayActions:
         self.app.push_screen(ExportModal(str(default_export_path(self.session))), chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def run_export(self, path: Path) -> Path:
-        return export_session(self.session, path)
+    def run_export(self: ReplayHost, path: Path) -> None:
+        try:
+            written = export_session(self.session, path)
+        except Exception as exc:
+            self.post_message(ExportEnded(error=exc))
+        else:
+            self.post_message(ExportEnded(written))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+    def on_export_ended(self: ReplayHost, event: ExportEnded) -> None:
+        if event.path is None:
+            self.report_failure(event.error, "Export")
+        else:
+            self.notify(f"Exported to {event.path}", timeout=4, markup=False)
+
+    # ----- errors --------------------------------------------------------------------------------
+
+    def report_failure(self: ReplayHost, error: BaseException | None, title: str) -> None:
+        """What the user can act on as a notification; anything unexpected in the error modal."""
+        if error is None:
             return
-        if event.state is WorkerState.ERROR:
-            self.refresh_status()
-            error = worker.error
-            if isinstance(error, (SessionError, EngineError, OSError, ValueError)):
-                self.notify(getattr(error, "msg", None) or str(error), title=worker.group.title(),
-                            severity="error", timeout=8, markup=False)
-            else:
-                self.app.push_screen(ErrorModal.from_error(error))
-        elif worker.group == "export":
-            self.notify(f"Exported to {worker.result}", timeout=4, markup=False)
-        elif worker.group == "rerun":
-            self.refresh_status()
-            target: Session = worker.result
-            self.notify(f"Re-ran into session {target.name!r}.", timeout=4, markup=False)
-            from .compare import CompareScreen
-
-            self.app.push_screen(CompareScreen(self.session, target))
+        if isinstance(error, (SessionError, EngineError, OSError, ValueError)):
+            self.notify(getattr(error, "msg", None) or str(error), title=title,
+                        severity="error", timeout=8, markup=False)
+        else:
+            self.app.push_screen(ErrorModal.from_error(error))

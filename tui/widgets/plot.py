@@ -1,11 +1,13 @@
 """Entropy and chosen-token probability across the current answer, plus its distinct-token count.
 
 Two sparklines make a collapse visible at a glance: entropy falling to zero and probability
-pinned at one, with the distinct count shrinking as the answer loops on a few tokens.
+pinned at one, with the distinct count shrinking as the answer loops on a few tokens. The plot
+is the costliest widget to draw, so while an answer streams it redraws at most 5 times a second.
 """
 
 from __future__ import annotations
 
+import time
 from statistics import fmean
 
 from textual.app import ComposeResult
@@ -13,6 +15,8 @@ from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
 from engine.types import TokenStep
+
+STREAMING_INTERVAL_S = 0.2
 
 
 class AnswerPlot(Vertical):
@@ -24,12 +28,15 @@ class AnswerPlot(Vertical):
         yield Static("", id="distinct")
 
     _shown: tuple[int, int] = (-1, -1)
+    _drawn_at: float = 0.0
 
-    def show(self, steps: list[TokenStep]) -> None:
+    def show(self, steps: list[TokenStep], streaming: bool = False) -> None:
+        """Plot `steps`; while `streaming`, skip a redraw that comes too soon after the last."""
         key = (id(steps), len(steps))
-        if key == self._shown:
+        now = time.monotonic()
+        if key == self._shown or (streaming and now - self._drawn_at < STREAMING_INTERVAL_S):
             return
-        self._shown = key
+        self._shown, self._drawn_at = key, now
         entropies = [s.entropy for s in steps]
         probs = [s.prob for s in steps]
         self.query_one("#entropy-line", Sparkline).data = entropies

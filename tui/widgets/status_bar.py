@@ -1,16 +1,21 @@
-"""One line under the transcript: model, adapters, system prompt mode, context, speed, activity."""
+"""One line under the transcript: model, adapters, system prompt mode, context, speed, activity.
+
+Its state is one reactive StatusInfo: the screen assigns a new one whenever something it shows may
+have changed, and the bar redraws only when the value differs (a frozen dataclass compares by value).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.reactive import reactive
+from textual.widget import Widget
 
 from engine.types import AdapterSpec, SystemPrompt
 
 
-@dataclass
+@dataclass(frozen=True)
 class StatusInfo:
     model: str = "no model"
     adapters: tuple[AdapterSpec, ...] = ()
@@ -26,9 +31,13 @@ def adapter_label(spec: AdapterSpec) -> str:
     return f"{spec.path.rsplit('/', 1)[-1]}×{spec.scale:g}"
 
 
-class StatusBar(Static):
-    def show(self, info: StatusInfo) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
+class StatusBar(Widget):
+    info: reactive[StatusInfo] = reactive(StatusInfo, layout=False)
+    """What the bar shows; assigning an equal value does not redraw."""
+
+    def render(self) -> Text:
+        info = self.info
+        text = Text(no_wrap=True, overflow="ellipsis")  # Text, not markup: names are user text
         text.append(f" {info.model} ", style="bold")
         adapters = ", ".join(adapter_label(a) for a in info.adapters if a.scale != 0) or "none"
         text.append(f"│ adapters: {adapters} ")
@@ -39,4 +48,4 @@ class StatusBar(Static):
             text.append(f"│ session: {info.session} ")
         if info.activity:
             text.append(f"│ {info.activity}", style="bold yellow")
-        self.update(text, layout=False)
+        return text
