@@ -194,3 +194,14 @@ async def test_replay_and_compare_show_session_names_and_tokens_literally(make_a
         shown = screen_text(app)
         assert repr(NASTY)[1:-1] in shown and " [/] " in shown
         assert "[/]" in plain(compare.query_one("#compare-b-text"))
+
+
+async def test_the_command_palette_shows_rebound_keys_literally(make_app):
+    app = make_app(settings=Settings(keymap={"regenerate": "[/]"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"regenerate the last")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert "key: [/]" in screen_text(app)
