@@ -20,6 +20,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import SupportsInt, cast
 
 import numpy as np
 
@@ -59,9 +60,13 @@ def read_base_model(path: str | Path) -> BaseModel:
         raise AdapterToolError(f"{path} is an adapter, not a base model.")
     if not isinstance(arch, str) or not arch:
         raise AdapterToolError(f"{path} has no general.architecture; is it a GGUF model?")
-    n_head = int(fields.get(f"{arch}.attention.head_count") or 0)
-    n_head_kv = int(fields.get(f"{arch}.attention.head_count_kv") or n_head)
-    return BaseModel(path, arch, int(fields.get(f"{arch}.block_count") or 0), n_head, n_head_kv,
+    def count(key: str, default: int = 0) -> int:
+        value = fields.get(f"{arch}.{key}")
+        return int(cast(SupportsInt, value)) if value else default  # GGUF integer fields
+
+    n_head = count("attention.head_count")
+    n_head_kv = count("attention.head_count_kv", n_head)
+    return BaseModel(path, arch, count("block_count"), n_head, n_head_kv,
                      {name: dims[:2] for name, dims in shapes.items()})
 
 
@@ -138,7 +143,7 @@ def write_lora_gguf(out: str | Path, base: BaseModel, pairs: dict[str, tuple[np.
     writer.add_name(out.stem)
     writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
     writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(alpha))
-    info = {"created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
+    info: dict[str, ProvenanceValue] = {"created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
     info.update(provenance or {})
     for key, value in info.items():
         _add_value(writer, PROVENANCE_PREFIX + key, value)

@@ -14,6 +14,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from engine.fingerprint import file_sha256
 from engine.gguf import has_gguf_magic
@@ -26,8 +27,8 @@ _COMPLETE = "logitscope-complete"
 
 @dataclass
 class LoadedBase:
-    model: object  # transformers PreTrainedModel, fp32
-    tokenizer: object
+    model: Any  # transformers PreTrainedModel, fp32 (typed loosely: transformers is optional)
+    tokenizer: Any  # its tokenizer
     source: str  # the GGUF file or HF folder given
     sha256: str  # of the GGUF, or "" for an HF folder
     cached_from: str  # the HF folder actually loaded
@@ -67,7 +68,7 @@ def _convert_gguf(gguf_path: Path, target: Path, log) -> None:
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
     model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
     # The weights are already dequantised to fp32; the GGUF quantizer only blocks saving.
-    model.hf_quantizer = None
+    model.hf_quantizer = None  # type: ignore[assignment]
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     model.config._name_or_path = name

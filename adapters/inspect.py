@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
 from engine.gguf import check_gguf_file, read_gguf_header
 
@@ -94,8 +95,8 @@ def inspect_adapter(path: str | Path) -> AdapterInfo:
         size_bytes=os.path.getsize(path),
         architecture=str(fields.get("general.architecture", "")),
         adapter_type=str(fields.get("adapter.type", "")),
-        alpha=float(alpha) if alpha is not None else None,
-        provenance=ordered,
+        alpha=float(cast(float, alpha)) if alpha is not None else None,
+        provenance=cast(dict[str, ProvenanceValue], ordered),  # GGUF scalars, as written
         tensors=tensors,
     )
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from .convert import gguf_tensor_name, read_base_model, write_lora_gguf
 from .errors import AdapterToolError
+from .metadata import ProvenanceValue
 
 _MODULES = {
     "q_proj": "self_attn.q_proj", "k_proj": "self_attn.k_proj", "v_proj": "self_attn.v_proj",
@@ -36,7 +37,7 @@ def random_lora(base_gguf: str | Path, out: str | Path, rank: int = 8, alpha: fl
             a = rng.standard_normal((rank, n_in)).astype(np.float32) / np.sqrt(n_in)
             b = (rng.standard_normal((n_out, rank)) * std).astype(np.float32)
             pairs[module] = (a, b)
-    provenance = {"rank": rank, "alpha": float(alpha), "targets": ",".join(targets),
+    provenance: dict[str, ProvenanceValue] = {"rank": rank, "alpha": float(alpha), "targets": ",".join(targets),
                   "dataset_name": f"random (seed {seed}, std {std})",
                   "base_name": Path(base_gguf).name}
     return write_lora_gguf(out, base, pairs, alpha, provenance)

@@ -55,7 +55,7 @@ def _batches(n: int, batch_size: int, steps: int, rng: random.Random):
     """`steps` batches of example indices, reshuffling at each epoch boundary."""
     order: list[int] = []
     for _ in range(steps):
-        batch = []
+        batch: list[int] = []
         while len(batch) < batch_size:
             if not order:
                 order = list(range(n))
@@ -120,8 +120,9 @@ def train(data: str | Path, out: str | Path, base: str | Path | None = None,
 
     total = steps or (epochs or 0) * math.ceil(len(examples) / batch_size) or DEFAULT_STEPS
     torch.manual_seed(seed)
-    config = LoraConfig(r=rank, lora_alpha=alpha, target_modules=list(targets), lora_dropout=0.0,
-                        bias="none", task_type="CAUSAL_LM")
+    config = LoraConfig(r=rank, lora_alpha=alpha,  # type: ignore[arg-type]  # peft takes a float
+                        target_modules=list(targets), lora_dropout=0.0, bias="none",
+                        task_type="CAUSAL_LM")
     try:
         model = get_peft_model(loaded.model, config)
     except ValueError as exc:  # e.g. a target module the model does not have
@@ -137,15 +138,15 @@ def train(data: str | Path, out: str | Path, base: str | Path | None = None,
     train_started = time.perf_counter()
     for step, batch in enumerate(_batches(len(examples), batch_size, total, rng), 1):
         longest = max(len(examples[i][0]) for i in batch)
-        ids = torch.full((len(batch), longest), pad, dtype=torch.long)
-        labels = torch.full((len(batch), longest), IGNORE, dtype=torch.long)
+        batch_ids = torch.full((len(batch), longest), pad, dtype=torch.long)
+        batch_labels = torch.full((len(batch), longest), IGNORE, dtype=torch.long)
         mask = torch.zeros((len(batch), longest), dtype=torch.long)
         for row, i in enumerate(batch):
             seq, lab = examples[i]
-            ids[row, : len(seq)] = torch.tensor(seq)
-            labels[row, : len(lab)] = torch.tensor(lab)
+            batch_ids[row, : len(seq)] = torch.tensor(seq)
+            batch_labels[row, : len(lab)] = torch.tensor(lab)
             mask[row, : len(seq)] = 1
-        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss = model(input_ids=batch_ids, attention_mask=mask, labels=batch_labels).loss
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -156,7 +157,7 @@ def train(data: str | Path, out: str | Path, base: str | Path | None = None,
 
     name = out_path.stem
     folder = peft_dir(name)
-    model.save_pretrained(folder)
+    model.save_pretrained(str(folder))
     provenance = {
         "dataset_name": data_path.name, "dataset_sha256": file_sha256(data_path),
         "n_examples": len(examples), "steps": total, "batch_size": batch_size, "lr": lr,

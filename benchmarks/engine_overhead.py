@@ -84,6 +84,7 @@ def main() -> None:
         start = time.perf_counter()
         stream = backend.generate(request)
         n = sum(1 for _ in stream)
+        assert stream.result is not None
         elapsed = time.perf_counter() - start - stream.result.prompt_eval_s
         return (n - 1) / elapsed, n
 

@@ -76,8 +76,10 @@ def main() -> None:
         stream = backend.generate(request(rep))
         for _ in stream:
             pass
-        n = len(stream.result.provenance.prompt_token_ids)
-        return n / stream.result.prompt_eval_s, n
+        result = stream.result
+        assert result is not None
+        n = len(result.provenance.prompt_token_ids)
+        return n / result.prompt_eval_s, n
 
     _, n_prompt = engine_run(-1)  # warm-up
     raw = raw_runner(model_path, n_ctx, args.threads)

@@ -19,11 +19,13 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 
-def legacy_list(root: Path) -> list[tuple[str, int]]:
+def legacy_list(root: Path) -> list[tuple[str, str, int, str]]:
     """The listing as it was: Session.open (every record checked) for every file."""
     from sessions import Session, SessionError
 
@@ -57,7 +59,7 @@ def legacy_search(root: Path, text: str) -> list[str]:
     return found
 
 
-def timed(function, repeat: int) -> tuple[float, object]:
+def timed(function: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     times, result = [], None
     for _ in range(repeat):
         started = time.perf_counter()

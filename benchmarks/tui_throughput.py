@@ -20,6 +20,7 @@ import statistics
 import time
 
 from textual import events
+from textual.widgets import Input
 
 from engine import LocalBackend, default_model_path
 from engine.types import GenerationRequest, Message, ModelConfig, SamplingSettings, SystemPrompt
@@ -59,15 +60,15 @@ async def tui_rate(backend: LocalBackend, tokens: int) -> tuple[float, int, list
                     shown.set()
             return original_display(target, renderable)
 
-        app._display = display
+        app._display = display  # type: ignore[method-assign]  # a probe on every frame written
         original_show = screen.show_streamed
 
         def show_streamed(turn_index):
             original_show(turn_index)
             renders.append((time.perf_counter(), len(screen.chat.conversation.turns[turn_index].answer.steps)))
 
-        screen.show_streamed = show_streamed
-        screen.query_one("#message").value = PROMPT
+        screen.show_streamed = show_streamed  # type: ignore[method-assign]
+        screen.query_one("#message", Input).value = PROMPT
         await pilot.press("enter")
         screen.query_one("#transcript").focus()
         keys = ["t", "left", "t", "right"]

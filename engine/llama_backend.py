@@ -16,6 +16,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import Any
 
 import llama_cpp
 import numpy as np
@@ -99,14 +100,14 @@ class AdapterSlots:
         self._model_path = model_path
         self._log = log
         self._on_change = on_change
-        self._loaded: dict[tuple[str, str], object] = {}  # (path, sha256) -> llama_adapter_lora_p
+        self._loaded: dict[tuple[str, str], Any] = {}  # (path, sha256) -> llama_adapter_lora_p
         self._active: tuple[AdapterSpec, ...] = ()
-        self._active_handles: tuple[tuple[object, float], ...] = ()
+        self._active_handles: tuple[tuple[Any, float], ...] = ()
 
     def active_specs(self) -> tuple[AdapterSpec, ...]:
         return self._active
 
-    def _load(self, path: str) -> object:
+    def _load(self, path: str) -> Any:
         check_gguf_file(path, AdapterError, what="adapter")
         key = (path, file_sha256(path))
         handle = self._loaded.get(key)

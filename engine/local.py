@@ -158,6 +158,13 @@ class LocalBackend:
             raise reply.error()
         return reply
 
+    def _receive_done(self) -> Any:
+        """The result of a request that streams nothing."""
+        reply = self._receive()
+        if not isinstance(reply, Done):
+            raise EngineError(f"The engine worker sent {type(reply).__name__} where a result was due.")
+        return reply.value
+
     def _gone(self) -> WorkerDiedError:
         if self._closed:
             return EngineClosedError("The engine was closed while this request was running.")
@@ -188,7 +195,7 @@ class LocalBackend:
         with self._lock:
             self._ensure_started()
             self._send(Request(command, payload))
-            value = self._receive().value
+            value = self._receive_done()
             if command in DECODING_COMMANDS:
                 self._phase = PHASE_LATER  # the model has decoded: the build runs here
             return value
@@ -204,7 +211,7 @@ class LocalBackend:
             self._spawn()
         self._phase = PHASE_LOAD
         self._send(Request(Command.LOAD, config))
-        info = self._receive().value
+        info = self._receive_done()
         self._phase = PHASE_FIRST_DECODE
         self.config = config
         self._info = info
@@ -217,7 +224,7 @@ class LocalBackend:
                 self._spawn()
                 self._phase = PHASE_LOAD
             self._send(Request(Command.SYSTEM_INFO))
-            return self._receive().value
+            return self._receive_done()
 
     # ----- the Backend interface -------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from engine.types import (
 
 from .errors import RerunError
 from .journal import Session
-from .model import Turn, TurnKind, TurnOrigin
+from .model import Request, Result, Turn, TurnKind, TurnOrigin
 from .record import record_turn
 from .tokens import TurnIndex, complete_length, forced_pieces, in_vocabulary, read_pieces
 
@@ -177,6 +177,8 @@ def rerun(source: Session, target: Session, backend: Backend, config: RunConfig,
     for number, turn in enumerate(source.turns, 1):
         model, adapters, system = resolve(turn, config)
         pieces: tuple[bytes, ...] | None = None
+        request: Request
+        result: Result
         try:
             _activate(backend, model, adapters)
             request = turn.request
@@ -186,9 +188,9 @@ def rerun(source: Session, target: Session, backend: Backend, config: RunConfig,
                 stream = backend.generate(request)
                 for _ in stream:
                     pass
-                result = stream.result
-                if result is None:
+                if stream.result is None:
                     raise RerunError(f"The generation for turn {turn.id} ended without a result.")
+                result = stream.result
             elif isinstance(request, ChoiceRequest):
                 request = replace(request, system=system)
                 result = backend.choose(request)

@@ -10,6 +10,7 @@ session is refused and left untouched. Listing and searching go through `index.S
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 from datetime import UTC, datetime
@@ -45,7 +46,7 @@ def _is_path(ref: str) -> bool:
 class SessionStore:
     """The sessions under `data_dir/sessions` (`data_dir` defaults to engine.locations.data_dir())."""
 
-    def __init__(self, data_dir: str | Path | None = None) -> None:
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None) -> None:
         base = Path(data_dir) if data_dir is not None else default_data_dir()
         self.root = base / "sessions"
 
@@ -59,7 +60,7 @@ class SessionStore:
         infos = [s.info for s in SessionIndex(self.root).summaries()]
         return sorted(infos, key=lambda i: (i.created, i.id), reverse=True)
 
-    def search(self, text: str) -> list[SessionInfo]:
+    def search(self, text: str) -> builtins.list[SessionInfo]:
         """Sessions whose name, id, model, prompts or answers contain `text` (case-insensitive)."""
         needle = text.lower()
         found = [s.info for s in SessionIndex(self.root).summaries() if s.matches(needle)]

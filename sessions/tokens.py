@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from engine.backend import Backend
 from engine.types import Message, ScoreRequest, SystemPrompt, TokenStep
@@ -77,7 +78,7 @@ def derive_forced_pieces(forced: Sequence[int], parent: Turn | None, model_sha25
     return _fork_pieces(forced, _answer(parent, index, seen | {parent.id}))
 
 
-def _usable(parent: Turn | None, model_sha256: str, seen: frozenset[str]) -> bool:
+def _usable(parent: Turn | None, model_sha256: str, seen: frozenset[str]) -> TypeGuard[Turn]:
     return parent is not None and parent.id not in seen \
         and parent.provenance.model_sha256 == model_sha256
 
@@ -108,7 +109,7 @@ def _answer(turn: Turn, index: TurnIndex, seen: frozenset[str]) -> list[_Positio
         parent = index.get(turn.parent)
         usable = _usable(parent, turn.provenance.model_sha256, seen)
         # Up to the fork the context is the parent's, and so is the distribution.
-        before = _answer(parent, index, seen | {parent.id}) if usable else []
+        before = _answer(parent, index, seen | {parent.id}) if usable and parent else []
         pieces = turn.forced_pieces if len(turn.forced_pieces) == len(forced) else \
             _fork_pieces(forced, before) if usable else None
         for j, token in enumerate(forced):

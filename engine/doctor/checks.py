@@ -87,7 +87,7 @@ def paths_check() -> Check:
     paths = {"data": data_dir(), "log": log_dir(), "llama_log": llama_log_path(),
              "config": config_path()}
     unwritable = [name for name in ("data", "log") if not os.access(paths[name], os.W_OK)]
-    details = {name: str(path) for name, path in paths.items()}
+    details: dict[str, object] = {name: str(path) for name, path in paths.items()}
     details["config_exists"] = Path(paths["config"]).is_file()
     summary = "; ".join(f"{name}: {path}" for name, path in paths.items())
     if unwritable:

@@ -43,7 +43,8 @@ def packages_check() -> Check:
     claimed = importlib.metadata.packages_distributions()
     others = {name: sorted(set(claimed.get(name, [])) - {DISTRIBUTION}) for name in PACKAGES}
     others = {name: dists for name, dists in others.items() if dists}
-    details = {"project_root": str(root), "resolved": where, "other_distributions": others}
+    details: dict[str, object] = {"project_root": str(root), "resolved": where,
+                                  "other_distributions": others}
     try:
         dist = importlib.metadata.distribution(DISTRIBUTION)
         details["installed_version"] = dist.version

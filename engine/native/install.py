@@ -33,9 +33,9 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run by path: the sibling modules are top-level here
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import build_plan  # type: ignore[no-redef]
-    import build_record  # type: ignore[no-redef]
-    import wheelhouse  # type: ignore[no-redef]
+    import build_plan
+    import build_record
+    import wheelhouse
 else:
     from . import build_plan, build_record, wheelhouse
 

@@ -115,7 +115,8 @@ def _ranks(info) -> str:
     return "/".join(str(r) for r in info.ranks) or "?"
 
 
-def _size(n: int) -> str:
+def _size(size: int) -> str:
+    n = float(size)
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

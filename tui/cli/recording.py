@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sessions.model import Request, Result
+
 
 def add_session_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--session", metavar="NAME",
                         help="append this turn to the session NAME (name, id or path; created if new)")
 
 
-def record_if_asked(args: argparse.Namespace, request: object, result: object) -> None:
+def record_if_asked(args: argparse.Namespace, request: Request, result: Result) -> None:
     if not args.session:
         return
     from sessions import record_to

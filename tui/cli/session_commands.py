@@ -93,7 +93,7 @@ def _open(store: SessionStore, ref: str) -> Session:
 def _run_config(args: argparse.Namespace):  # -> RunConfig
     from sessions.rerun import RunConfig
 
-    adapters = None
+    adapters: tuple[AdapterSpec, ...] | None = None
     if args.no_adapters:
         adapters = ()
     elif args.adapter:
