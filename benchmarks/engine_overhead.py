@@ -19,23 +19,17 @@ import os
 import statistics
 import time
 
+from raw_llama import open_raw_llama
+
 from engine.threads import default_thread_count
 
 PROMPT = "Write a long story about a cat."
 
 
 def raw_runner(model_path: str, n_ctx: int, threads: int):
-    import llama_cpp
     from llama_cpp import _internals
 
-    llama_cpp.llama_backend_init()
-    model = _internals.LlamaModel(path_model=model_path, params=llama_cpp.llama_model_default_params(),
-                                  verbose=False)
-    params = llama_cpp.llama_context_default_params()
-    params.n_ctx, params.n_batch, params.n_ubatch = n_ctx, 512, 512
-    params.n_threads = params.n_threads_batch = threads
-    ctx = _internals.LlamaContext(model=model, params=params, verbose=False)
-    batch = _internals.LlamaBatch(n_tokens=512, embd=0, n_seq_max=1, verbose=False)
+    model, ctx, batch = open_raw_llama(model_path, n_ctx, threads)
 
     def run(prompt_ids: list[int], n_tokens: int) -> float:
         ctx.kv_cache_clear()

@@ -19,6 +19,8 @@ import os
 import statistics
 import time
 
+from raw_llama import open_raw_llama
+
 from engine.threads import default_thread_count
 
 FILLER = ("The quick brown fox jumps over the lazy dog while the sun sets behind the hills, "
@@ -26,17 +28,7 @@ FILLER = ("The quick brown fox jumps over the lazy dog while the sun sets behind
 
 
 def raw_runner(model_path: str, n_ctx: int, threads: int):
-    import llama_cpp
-    from llama_cpp import _internals
-
-    llama_cpp.llama_backend_init()
-    model = _internals.LlamaModel(path_model=model_path, params=llama_cpp.llama_model_default_params(),
-                                  verbose=False)
-    params = llama_cpp.llama_context_default_params()
-    params.n_ctx, params.n_batch, params.n_ubatch = n_ctx, 512, 512
-    params.n_threads = params.n_threads_batch = threads
-    ctx = _internals.LlamaContext(model=model, params=params, verbose=False)
-    batch = _internals.LlamaBatch(n_tokens=512, embd=0, n_seq_max=1, verbose=False)
+    model, ctx, batch = open_raw_llama(model_path, n_ctx, threads)
 
     def run(prompt_ids: list[int]) -> float:
         ctx.kv_cache_clear()
