@@ -85,3 +85,17 @@ def test_bad_model_is_one_clear_line_not_a_traceback(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 1
     assert "not a GGUF file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_bad_config_file_is_one_clear_message_from_the_cli_handler(tmp_path, monkeypatch, capsys):
+    from engine.errors import EngineError
+    from tui.cli.main import main
+    from tui.config import ConfigError
+
+    assert issubclass(ConfigError, EngineError)  # one exception family
+    bad = tmp_path / "config.toml"
+    bad.write_text('[ui]\ntint = "plaid"\n')
+    monkeypatch.setenv("LOGITSCOPE_CONFIG", str(bad))
+    assert main(["tui"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("logitscope: Config file problem: ") and "ui.tint must be one of" in err

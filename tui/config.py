@@ -18,13 +18,16 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.errors import EngineError
 from engine.locations import config_path
 
 TINT_MODES = ("probability", "entropy", "rank")
 
 
-class ConfigError(Exception):
+class ConfigError(EngineError):
     """The config file exists but cannot be used; the message says which part and why."""
+
+    title = "Config file problem"
 
 
 @dataclass(frozen=True)
