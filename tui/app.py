@@ -11,8 +11,10 @@ import re
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from typing import ClassVar
 
 from textual.app import App, SystemCommand
+from textual.binding import BindingType
 from textual.markup import escape
 from textual.screen import Screen
 
@@ -22,11 +24,10 @@ from engine.types import ModelConfig, SamplingSettings, SystemPrompt
 from sessions import Session, SessionError, SessionStore
 
 from .chat_state import ChatState
-from .config import ConfigError, Settings, load_settings
+from .config import Settings, load_settings
 from .keymap import ALL_BINDINGS, APP_BINDINGS
 from .screens.main import MainScreen
 from .session_recorder import SessionRecorder
-
 
 SCREENSHOT_NAME = re.compile(r"logitscope-(\d+)\.svg")
 
@@ -48,7 +49,7 @@ def write_numbered(folder: Path, svg: str) -> Path:
 
 class LogitscopeApp(App[int]):
     CSS_PATH = ["app.tcss", "sessions.tcss"]
-    BINDINGS = APP_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*APP_BINDINGS]
     TITLE = "logitscope"
 
     def __init__(self, backend: Backend, system: SystemPrompt = SystemPrompt(),
@@ -115,11 +116,7 @@ def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSetting
     session, or into the session `session` (a name, id or path; created if new)."""
     from engine.local import LocalBackend
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"logitscope: {exc}")
-        return 2
+    settings = load_settings()  # a ConfigError reaches the CLI's one error handler
     try:
         store = SessionStore()
         journal = store.open_or_create(session) if session else store.create()

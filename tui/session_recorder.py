@@ -9,8 +9,8 @@ parent (no position). A failed write is a notification, never a crash: the conve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from typing import Callable
 
 from engine.types import GenerationRequest, GenerationResult
 from sessions import Session, SessionError, record_generation

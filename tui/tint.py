@@ -8,7 +8,7 @@ a few levels and cached: a long answer is re-rendered every frame while it strea
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from textual.color import Color
 from textual.style import Style
@@ -30,7 +30,7 @@ LEGENDS = {
 
 
 def _blend(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
-    return tuple(round(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
+    return tuple(round(x + (y - x) * t) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
 
 def scale_color(goodness: float) -> Color:
@@ -48,7 +48,7 @@ def goodness(step: TokenStep, mode: str) -> float:
     return step.prob
 
 
-@lru_cache(maxsize=None)
+@cache
 def _style(level: int, forced: bool, cursor: bool) -> Style:
     if cursor:
         return Style(background=WHITE, foreground=BLACK, bold=True)

@@ -6,12 +6,11 @@ import asyncio
 import inspect
 
 import pytest
+from fake_backend import FakeBackend
 
 from engine.types import SamplingSettings, SystemPrompt
 from tui.app import LogitscopeApp
 from tui.config import Settings
-
-from fake_backend import FakeBackend
 
 SIZE = (100, 30)
 

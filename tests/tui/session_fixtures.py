@@ -10,11 +10,10 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
-from sessions import SessionHeader, SessionOrigin, SessionStore, TurnOrigin, make_turn
-from sessions import synthetic
-from sessions.format import FORMAT_VERSION, header_line, turn_line
-
 from fake_backend import make_step
+
+from sessions import SessionHeader, SessionOrigin, SessionStore, TurnOrigin, make_turn, synthetic
+from sessions.format import FORMAT_VERSION, header_line, turn_line
 
 ANSWERS = [["Yes", ",", " the", " sky", " is", " blue", "."], [" No", ",", " maybe", " red", "!"]]
 

@@ -11,7 +11,8 @@ def test_missing_file_gives_defaults(isolated_dirs):
 
 
 def test_keymap_and_ui_are_read_from_logitscope_config(isolated_dirs):
-    (isolated_dirs / "config.toml").write_text('[keymap]\ncycle_tint = "ctrl+t"\n[ui]\ntint = "rank"\ntop_k_probs = 5\n')
+    (isolated_dirs / "config.toml").write_text(
+        '[keymap]\ncycle_tint = "ctrl+t"\n[ui]\ntint = "rank"\ntop_k_probs = 5\n')
     settings = load_settings()
     assert settings.key_for("cycle_tint", "f7") == "ctrl+t"
     assert settings.key_for("help", "f1") == "f1"

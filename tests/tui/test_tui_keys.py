@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pilot_helpers import ask, settle
+from rich.console import Console
 
 from tui.config import Settings
 from tui.keymap import ALL_BINDINGS as MAIN_BINDINGS
-from rich.console import Console
-
 from tui.screens.help import HelpScreen, bindings_table
 from tui.screens.text_modal import PromptModal
 

@@ -2,11 +2,10 @@
 
 import threading
 
-from engine.types import GenerationRequest, Message
-
-from tui.streaming import StepBuffer, StreamJob
-
 from fake_backend import FakeBackend, make_step
+
+from engine.types import GenerationRequest, Message
+from tui.streaming import StepBuffer, StreamJob
 
 
 def test_buffer_drains_everything_pushed_since_the_last_drain():

@@ -10,9 +10,10 @@ shows the engine's message. Tokens come back through a StepBuffer that a ~30 Hz 
 from __future__ import annotations
 
 from textual import work
+from textual.timer import Timer
 
 from engine.errors import AdapterError, EngineError
-from engine.types import AdapterSpec, Message, ModelConfig
+from engine.types import AdapterSpec, GenerationResult, Message, ModelConfig
 
 from .. import messages as m
 from ..conversation import Branch
@@ -27,6 +28,11 @@ class EngineTasks:
 
     job: StreamJob | None = None
     job_target: tuple[int, Branch] | None = None
+    stream_timer: Timer
+    # The host's (ChatHost), assigned here: declared so a type checker does not infer them here.
+    follow: bool
+    last_result: GenerationResult | None
+    model_loading: bool
 
     def setup_stream_timer(self: ChatHost) -> None:
         self.stream_timer = self.set_interval(FRAME_S, self.drain_steps, pause=True)

@@ -10,9 +10,11 @@ A Protocol cannot be a base of a Textual Screen (their metaclasses clash), hence
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload, runtime_checkable
 
 from textual.timer import Timer
+from textual.widget import Widget
+from textual.worker_manager import WorkerManager
 
 from engine.backend import Backend
 from engine.types import AdapterSpec, GenerationResult, ModelConfig, TokenStep
@@ -29,6 +31,8 @@ from .model_switch import ModelSwitch
 if TYPE_CHECKING:
     from ..app import LogitscopeApp
 
+QueryType = TypeVar("QueryType", bound=Widget)
+
 
 @runtime_checkable
 class DOMHost(Protocol):
@@ -37,7 +41,14 @@ class DOMHost(Protocol):
     @property
     def app(self) -> LogitscopeApp: ...
 
-    def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
+    @overload
+    def query_one(self, selector: str) -> Widget: ...
+
+    @overload
+    def query_one(self, selector: type[QueryType]) -> QueryType: ...
+
+    @overload
+    def query_one(self, selector: str, expect_type: type[QueryType]) -> QueryType: ...
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None: ...
@@ -109,7 +120,9 @@ class ReplayHost(TokenHost, Protocol):
     """The replay screen: one saved session, read-only."""
 
     session: Session
-    workers: Any  # the screen's WorkerManager view (Textual)
+
+    @property
+    def workers(self) -> WorkerManager: ...
 
     @property
     def rerunning(self) -> bool: ...

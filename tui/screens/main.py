@@ -11,9 +11,11 @@ need from this screen is the ChatHost protocol (host.py).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import getters, on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -39,8 +41,15 @@ from .token_view import TokenView
 NARROW = 140  # below this width an open side panel takes the inspector's place
 
 
+if TYPE_CHECKING:
+    from ..app import LogitscopeApp
+
+
 class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
-    BINDINGS = MAIN_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS]
+
+    if TYPE_CHECKING:  # the app this screen runs in (at run time, Textual's own property)
+        app = getters.app(LogitscopeApp)
 
     model_loading: reactive[bool] = reactive(False, init=False)
     """A model load is under way (progress bars shown, new loads refused)."""
@@ -114,7 +123,7 @@ class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
             ctx_size=info.n_ctx if info else self.backend.config.n_ctx,
             tok_s=result.tokens_per_s if result else None,
             activity=activity,
-            session=self.app.recorder.name if getattr(self.app, "recorder", None) else "",
+            session=self.app.recorder.name if self.app.recorder is not None else "",
         )
 
     def watch_model_loading(self, loading: bool) -> None:
@@ -221,3 +230,10 @@ class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
         await self.query_one(Transcript).rebuild([])
         self.query_one(Inspector).show(None)
         self.query_one(AnswerPlot).show([])
+
+
+if TYPE_CHECKING:
+    from .host import ChatHost
+
+    def _provides_what_its_mixins_ask(screen: MainScreen) -> ChatHost:
+        return screen  # mypy checks here that the screen satisfies its mixins' host protocol

@@ -7,9 +7,17 @@ from that position. Replay cannot fork: it overrides `action_branch_from`.
 
 from __future__ import annotations
 
+from engine.types import TokenStep
+
 from ..messages import AlternativeChosen
 from ..widgets.transcript import Transcript
 from .host import ChatHost, TokenHost
+
+
+def steps_of(host: TokenHost, turn_index: int) -> list[TokenStep]:
+    """The token steps of a turn's active answer (none before it has one)."""
+    answer = host.chat.conversation.turns[turn_index].answer
+    return answer.steps if answer is not None else []
 
 
 def answered_turns(host: TokenHost) -> list[int]:
@@ -32,7 +40,7 @@ def place_cursor(host: TokenHost) -> None:
     answered = answered_turns(host)
     if answered:
         turn_index = answered[-1]
-        set_cursor(host, turn_index, len(host.chat.conversation.turns[turn_index].answer.steps) - 1)
+        set_cursor(host, turn_index, len(steps_of(host, turn_index)) - 1)
 
 
 class Navigation:
@@ -40,15 +48,13 @@ class Navigation:
         if self.cursor is None:
             return place_cursor(self)
         turn_index, pos = self.cursor
-        steps = self.chat.conversation.turns[turn_index].answer.steps
-        set_cursor(self, turn_index, max(0, min(len(steps) - 1, pos + delta)))
+        set_cursor(self, turn_index, max(0, min(len(steps_of(self, turn_index)) - 1, pos + delta)))
 
     def action_cursor_edge(self: TokenHost, end: int) -> None:
         if self.cursor is None:
             return place_cursor(self)
         turn_index, _ = self.cursor
-        steps = self.chat.conversation.turns[turn_index].answer.steps
-        set_cursor(self, turn_index, len(steps) - 1 if end else 0)
+        set_cursor(self, turn_index, len(steps_of(self, turn_index)) - 1 if end else 0)
 
     def action_answer(self: TokenHost, delta: int) -> None:
         answered = answered_turns(self)
@@ -59,8 +65,7 @@ class Navigation:
         turn_index, pos = self.cursor
         index = max(0, min(len(answered) - 1, answered.index(turn_index) + delta))
         target = answered[index]
-        steps = self.chat.conversation.turns[target].answer.steps
-        set_cursor(self, target, min(pos, len(steps) - 1))
+        set_cursor(self, target, min(pos, len(steps_of(self, target)) - 1))
 
     def action_switch_branch(self: TokenHost, delta: int) -> None:
         if self.cursor is None or self.job is not None:
@@ -71,8 +76,7 @@ class Navigation:
             self.notify("This answer has one branch. Pick an alternative (1-5 or i) to make another.", timeout=3)
             return
         turn.active = (turn.active + delta) % len(turn.branches)
-        steps = turn.answer.steps
-        set_cursor(self, turn_index, max(0, min(pos, len(steps) - 1)))
+        set_cursor(self, turn_index, max(0, min(pos, len(steps_of(self, turn_index)) - 1)))
 
     def action_focus_inspector(self: TokenHost) -> None:
         if self.current_step() is not None:
@@ -83,7 +87,7 @@ class Navigation:
 
     def action_branch_from(self: ChatHost, index: int) -> None:
         step = self.current_step()
-        if step is None or index >= len(step.top):
+        if step is None or self.cursor is None or index >= len(step.top):
             return
         if self.job is not None:
             self.notify("Still generating: Esc cancels first.", severity="warning")
@@ -91,7 +95,6 @@ class Navigation:
         turn_index, pos = self.cursor
         turn = self.chat.conversation.turns[turn_index]
         branch, continue_from = self.chat.conversation.fork(turn_index, turn.active, pos, step.top[index])
-        self.cursor = (turn_index, pos)
         self.render_turn(turn_index)
         self.start_generation(turn_index, branch, continue_from)
         self.query_one(Transcript).focus()

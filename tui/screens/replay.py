@@ -11,9 +11,11 @@ configuration and exporting live in ReplayActions.
 
 from __future__ import annotations
 
-from textual import work
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import getters, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -38,8 +40,16 @@ _NAVIGATION = {"cursor_left", "cursor_right", "answer_up", "answer_down", "curso
                "cursor_last", "branch_prev", "branch_next", "inspector", "cycle_tint_letter"}
 
 
+if TYPE_CHECKING:
+    from ..app import LogitscopeApp
+
+
 class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
-    BINDINGS = [b for b in MAIN_BINDINGS if b.id in _NAVIGATION] + [
+    if TYPE_CHECKING:  # the app this screen runs in (at run time, Textual's own property)
+        app = getters.app(LogitscopeApp)
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(b for b in MAIN_BINDINGS if b.id in _NAVIGATION),
         Binding("escape,q", "close", "Back", id="replay_close"),
         Binding("pagedown,n", "page(1)", "Next page", id="replay_next_page", priority=True),
         Binding("pageup,p", "page(-1)", "Prev page", id="replay_prev_page", priority=True),
@@ -159,3 +169,10 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
             self.notify("Re-running: wait until it finishes.", severity="warning", timeout=3)
             return
         self.dismiss()
+
+
+if TYPE_CHECKING:
+    from .host import ReplayHost
+
+    def _provides_what_its_mixins_ask(screen: ReplayScreen) -> ReplayHost:
+        return screen  # mypy checks here that the screen satisfies its mixins' host protocol

@@ -73,12 +73,15 @@ class ReplayActions:
     def run_rerun(self: ReplayHost, config: RunConfig) -> None:
         store = SessionStore()
         total = len(self.session.turns)
+
+        def progress(done: int, _turn: object) -> None:
+            self.post_message(RerunProgress(done, total))  # posting is thread-safe; it never waits
+
         try:
             target = store.create(f"{self.session.id}-rerun",
                                   SessionOrigin(self.session.id, "rerun", config.describe()))
             try:
-                rerun(self.session, target, self.app.backend, config,
-                      lambda n, _turn: self.post_message(RerunProgress(n, total)))
+                rerun(self.session, target, self.app.backend, config, progress)
             except (SessionError, EngineError):
                 if not len(target.turns):
                     store.delete(str(target.path))

@@ -18,6 +18,7 @@ from .host import TokenHost
 
 
 class TokenView:
+    tint: str  # the host's (TokenHost); declared so a type checker does not infer it here
     def current_step(self: TokenHost) -> TokenStep | None:
         if self.cursor is None:
             return None
@@ -33,13 +34,17 @@ class TokenView:
 
     def refresh_inspector(self: TokenHost) -> None:
         """The inspector and plot for the cursor's turn; scrolls the cursor into view."""
+        if self.cursor is None:
+            self.query_one(Inspector).show(None)
+            self.query_one(AnswerPlot).show([])
+            return
+        turn_index = self.cursor[0]
         step = self.current_step()
-        where = f"turn {self.turn_offset + self.cursor[0] + 1} · " if self.cursor else ""
-        self.query_one(Inspector).show(step, where)
-        branch = self.chat.conversation.turns[self.cursor[0]].answer if self.cursor else None
+        self.query_one(Inspector).show(step, f"turn {self.turn_offset + turn_index + 1} · ")
+        branch = self.chat.conversation.turns[turn_index].answer
         self.query_one(AnswerPlot).show(branch.steps if branch else [], streaming=self.job is not None)
         if step is not None and not self.follow:
-            view = self.query_one(Transcript).answer(self.cursor[0])
+            view = self.query_one(Transcript).answer(turn_index)
             if view is not None:
                 view.scroll_visible(animate=False)
 

@@ -15,6 +15,7 @@ from ..conversation import Turn
 from ..tint import LEGENDS
 from .answer import AnswerView
 
+
 class UserMessage(Static):
     """A user turn."""
 

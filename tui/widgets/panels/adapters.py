@@ -1,8 +1,9 @@
 """Adapters panel: each LoRA adapter with on/off and a scale, applied to the next generation.
 
-Space toggles the highlighted adapter (off = scale 0, still loaded), + and - change its scale by 0.1, Delete removes it. A
-path typed below (FILE[:SCALE]) is handed to the screen, which asks the engine to validate and
-activate it; only then does it join the list. Nothing here reloads the model.
+Space toggles the highlighted adapter (off = scale 0, still loaded), + and - change its scale by
+0.1, Delete removes it. A path typed below (FILE[:SCALE]) is handed to the screen, which asks the
+engine to validate and activate it; only then does it join the list. Nothing here reloads the
+model (a model switch resets the list to what the new model kept).
 """
 
 from __future__ import annotations
@@ -38,13 +39,13 @@ def entries_for(adapters: tuple[AdapterSpec, ...]) -> list[AdapterEntry]:
 
 class AdapterList(OptionList):
     BINDINGS = [
-        Binding("space", "toggle", "On/off", id="adapter_toggle"),
+        Binding("space", "toggle_adapter", "On/off", id="adapter_toggle"),
         Binding("plus,equals_sign", "scale(1)", "Scale +0.1", id="adapter_scale_up"),
         Binding("minus", "scale(-1)", "Scale -0.1", id="adapter_scale_down"),
         Binding("delete,x", "remove", "Remove", id="adapter_remove"),
     ]
 
-    def action_toggle(self) -> None:
+    def action_toggle_adapter(self) -> None:  # not action_toggle: DOMNode has one (a reactive flag)
         self.parent_panel.change(self.highlighted, toggle=True)
 
     def action_scale(self, direction: int) -> None:

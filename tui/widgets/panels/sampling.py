@@ -65,7 +65,8 @@ class SamplingPanel(VerticalScroll):
             values[name] = value
         if not ok:
             return None
-        max_tokens = int(values.pop("max_tokens"))  # type: ignore[arg-type]
+        max_tokens = values.pop("max_tokens")
+        assert isinstance(max_tokens, int)
         return replace(self.sampling, **values), max_tokens  # type: ignore[arg-type]
 
     @on(Input.Changed)

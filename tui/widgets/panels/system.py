@@ -49,7 +49,8 @@ class SystemPanel(VerticalScroll):
     @on(RadioSet.Changed, "#system-mode")
     def _mode(self, event: RadioSet.Changed) -> None:
         mode = MODES[event.index]
-        self.system = SystemPrompt(mode, self.query_one("#system-text", TextArea).text if mode is SystemMode.CUSTOM else "")
+        text = self.query_one("#system-text", TextArea).text if mode is SystemMode.CUSTOM else ""
+        self.system = SystemPrompt(mode, text)
         self._post()
 
     @on(TextArea.Changed, "#system-text")
