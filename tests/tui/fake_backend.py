@@ -14,9 +14,20 @@ from dataclasses import replace
 
 from engine.errors import AdapterError, EngineError
 from engine.types import (
-    AdapterSpec, Capabilities, GenerationRequest, GenerationResult, Message, ModelConfig,
-    ModelInfo, Provenance, RenderedPrompt, SamplingSettings, SystemMode, SystemPrompt,
-    TokenAlternative, TokenStep,
+    AdapterSpec,
+    Capabilities,
+    GenerationRequest,
+    GenerationResult,
+    Message,
+    ModelConfig,
+    ModelInfo,
+    Provenance,
+    RenderedPrompt,
+    SamplingSettings,
+    SystemMode,
+    SystemPrompt,
+    TokenAlternative,
+    TokenStep,
 )
 
 VOCAB = ["Yes", ",", " the", " sky", " is", " blue", ".", " No", " maybe", " red", " green", "!"]
@@ -34,7 +45,7 @@ def make_step(i: int, text: str, seed: int = 0) -> TokenStep:
     rest = (1 - p) * 0.9
     probs = [p] + [rest * w for w in (0.5, 0.25, 0.15, 0.1)]
     alts = [TokenAlternative(token_id(text), text, math.log(p))]
-    alts += [TokenAlternative(token_id(t), t, math.log(q)) for t, q in zip(others, probs[1:])]
+    alts += [TokenAlternative(token_id(t), t, math.log(q)) for t, q in zip(others, probs[1:], strict=False)]
     alts.sort(key=lambda a: -a.logprob)
     rank = next(n for n, a in enumerate(alts) if a.text == text)
     entropy = -sum(q * math.log(q) for q in probs)

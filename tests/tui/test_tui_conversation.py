@@ -1,10 +1,9 @@
 """The conversation model: messages per turn, forks, renumbering, edits (no Textual involved)."""
 
-from engine.types import Message
-
-from tui.conversation import Conversation, forced_step
-
 from fake_backend import make_step
+
+from engine.types import Message, TokenStep
+from tui.conversation import Conversation, forced_step
 
 
 def answered(convo: Conversation, user: str, tokens: list[str]) -> None:
@@ -50,8 +49,7 @@ def test_edit_last_replaces_the_turn_and_drops_its_answers():
     assert convo.turns == [turn] and turn.user == "second" and turn.branches == []
 
 
-def _byte_step(i: int, piece: bytes, text: str, top) -> "TokenStep":
-    from engine.types import TokenStep
+def _byte_step(i: int, piece: bytes, text: str, top) -> TokenStep:
     return TokenStep(i, 500 + i, text, piece, -1.0, 2.0, 0, tuple(top))
 
 

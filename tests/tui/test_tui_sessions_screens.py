@@ -90,8 +90,7 @@ async def test_replay_restores_branches_without_backend_calls(make_app, backend,
 async def test_replay_pages_a_long_session(make_app, isolated_dirs):
     import random
 
-    from sessions import record_generation
-    from sessions import synthetic
+    from sessions import record_generation, synthetic
 
     session = SessionStore().create("long")
     rng = random.Random(1)

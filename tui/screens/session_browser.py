@@ -18,8 +18,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
 from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from sessions import Session, SessionError, SessionInfo, SessionStore
@@ -96,12 +96,12 @@ class SessionBrowser(Screen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "browse":
             if event.state is WorkerState.SUCCESS:
-                self.show(event.worker.result)
+                self.show(event.worker.result or [])
             elif event.state is WorkerState.ERROR:
                 self._error(event.worker.error, "Sessions")
         elif event.worker.group == "open-session":
             if event.state is WorkerState.SUCCESS:
-                self._opened(event.worker.result)
+                self._opened(event.worker.result or [])
             elif event.state is WorkerState.ERROR:
                 self._error(event.worker.error, "Session")
 
