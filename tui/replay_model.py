@@ -49,7 +49,12 @@ def _result(saved: SavedTurn) -> GenerationResult:
 
 
 def _fork_steps(parent: Branch, saved: SavedTurn) -> tuple[list[TokenStep], int | None]:
-    """A branch's steps: the parent's before the fork, the forced token, then what was generated."""
+    """A branch's steps: the parent's before the fork, the forced token, then what was generated.
+
+    The forced token's bytes are the ones the turn journaled (`forced_pieces`), else its
+    alternative's; its text is what they complete after the parent's bytes ahead of the fork, so
+    a fork on part of a UTF-8 character shows the character it made.
+    """
     position = saved.branch_position
     forced = getattr(saved.request, "continue_from", ())
     if position is None or not forced or position >= len(parent.steps):
@@ -59,7 +64,10 @@ def _fork_steps(parent: Branch, saved: SavedTurn) -> tuple[list[TokenStep], int 
     alt = next((a for a in original.top if a.id == chosen), None)
     if alt is None:
         alt = TokenAlternative(chosen, "", original.logprob)
-    steps = list(parent.steps[:position]) + [forced_step(original, alt)]
+    if len(saved.forced_pieces) == len(forced):
+        alt = replace(alt, piece=saved.forced_pieces[-1])
+    before = b"".join(step.piece for step in parent.steps[:position])
+    steps = list(parent.steps[:position]) + [forced_step(original, alt, before)]
     steps += [replace(s, i=len(steps) + n) for n, s in enumerate(saved.steps)]
     return steps, position
 
