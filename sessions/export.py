@@ -1,16 +1,25 @@
-"""Exports for people and programs: Markdown for notes and issues, JSONL as a clean journal copy.
+"""Exports for people and programs, and the one table both the CLI and the replay screen use.
 
-The JSONL export re-encodes every readable turn in the current format, so it is itself a valid
-session (damaged records left behind); the HTML export lives in sessions/html.py.
+`FORMATS` maps each format's name (`session export --format NAME`) to its file suffix and the
+function producing its bytes; `export_session` and `write_export` are the only ways either caller
+turns a session into a file, so a format added to the table is offered by both, written the same
+way (bytes, UTF-8, the same on every platform). Markdown is for notes and issues; JSONL
+re-encodes every readable turn in the current format, so it is itself a valid session (damaged
+records left behind); the HTML export lives in sessions/html.py.
 """
 
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from engine.types import ChoiceResult, GenerationResult, ScoreResult
 
+from .errors import SessionError
 from .format import header_line, turn_line
 from .journal import Session
 from .model import Turn
@@ -91,3 +100,85 @@ def export_markdown(session: Session) -> str:
     for number, turn in enumerate(session.turns, 1):
         out += turn_markdown(number, turn)
     return "\n".join(out) + "\n"
+
+
+# ----- the dispatch -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str  # as `--format` takes it
+    suffix: str  # with the dot; the replay screen picks the format by it
+    label: str  # for people: "Markdown"
+    render: Callable[[Session], bytes]
+
+
+def _markdown_bytes(session: Session) -> bytes:
+    return export_markdown(session).encode("utf-8")
+
+
+def _html_bytes(session: Session) -> bytes:
+    from .html import export_html  # sessions.html imports describe_config from here
+
+    return export_html(session).encode("utf-8")
+
+
+FORMATS: Mapping[str, ExportFormat] = MappingProxyType({f.name: f for f in (
+    ExportFormat("md", ".md", "Markdown", _markdown_bytes),
+    ExportFormat("html", ".html", "self-contained HTML", _html_bytes),
+    ExportFormat("jsonl", ".jsonl", "JSONL", export_jsonl),
+)})
+
+
+def one_of(words: Sequence[str]) -> str:
+    """'a, b or c', for help texts and messages naming the formats."""
+    return f"{', '.join(words[:-1])} or {words[-1]}" if len(words) > 1 else "".join(words)
+
+
+def export_session(session: Session, fmt: str) -> bytes:
+    """`session` as the bytes of the format named `fmt` (a key of FORMATS)."""
+    try:
+        render = FORMATS[fmt].render
+    except KeyError:
+        raise SessionError(f"Unknown export format {fmt!r}: use {', '.join(FORMATS)}.",
+                           title="Export failed") from None
+    return render(session)
+
+
+def format_for_path(path: Path) -> ExportFormat:
+    """The format a file name asks for by its suffix (any case)."""
+    suffix = path.suffix.lower()
+    for fmt in FORMATS.values():
+        if fmt.suffix == suffix:
+            return fmt
+    known = one_of([f.suffix for f in FORMATS.values()])
+    raise SessionError(f"Unknown export format {suffix or '(none)'!r}: use {known}.",
+                       title="Export failed")
+
+
+def write_export(session: Session, path: str | os.PathLike[str], fmt: str | None = None) -> int:
+    """Write `session` to `path` in `fmt` (default: the one its suffix names), creating missing
+    folders; an existing file is replaced. Returns the number of bytes written. A write that
+    fails is a SessionError naming the file as given and saying why."""
+    target = Path(path)
+    data = export_session(session, fmt or format_for_path(target).name)
+    try:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:  # a file where a folder should be: the write below says so
+            pass
+        target.write_bytes(data)
+    except OSError as exc:
+        raise SessionError(f"cannot write {os.fspath(path)}: {exc.strerror or exc}",
+                           title="Export failed") from exc
+    return len(data)
+
+
+def default_export_path(session: Session, folder: Path, fmt: str = "html") -> Path:
+    """`folder/<session id><suffix>`, or with -2, -3… added: a path no file has yet."""
+    suffix = FORMATS[fmt].suffix
+    path = folder / f"{session.id}{suffix}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{session.id}-{n}{suffix}"
+    return path

@@ -1,4 +1,4 @@
-"""Divergences between two answers, and the three export formats."""
+"""Divergences between two answers, and the three export formats and their dispatch."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from dataclasses import replace
 import pytest
 
 from engine.types import TokenAlternative, TokenStep
-from sessions import Session, SessionStore, record_turn, synthetic
+from sessions import Session, SessionError, SessionStore, record_turn, synthetic
 from sessions.compare import compare_sessions, compare_turns, divergence
-from sessions.export import export_jsonl, export_markdown
+from sessions.export import FORMATS, export_jsonl, export_markdown, export_session
 from sessions.html import export_html
 
 
@@ -137,3 +137,17 @@ def test_html_without_rich_tooltips_keeps_the_title(session):
     assert 'class="tip"' not in page
     first = session.turns[0].steps[0]
     assert f"{first.top[1].prob:.3f}" in page and 'title="#0 id' in page
+
+
+def test_the_dispatch_gives_each_export_as_utf8_bytes_with_bare_newlines(session):
+    """Every format through sessions.export's one table: the text exports as UTF-8 with "\\n"
+    line ends (the replay screen once wrote them in text mode, so CRLF on Windows)."""
+    assert set(FORMATS) == {"md", "html", "jsonl"}
+    assert export_session(session, "md") == export_markdown(session).encode("utf-8")
+    assert export_session(session, "html") == export_html(session).encode("utf-8")
+    assert export_session(session, "jsonl") == export_jsonl(session)
+    assert all(b"\r\n" not in export_session(session, fmt) for fmt in FORMATS)
+    markdown = export_session(session, "md")
+    assert max(markdown) > 127 and markdown.decode("utf-8")  # non-ASCII tokens, as UTF-8
+    with pytest.raises(SessionError, match="use md, html, jsonl"):
+        export_session(session, "pdf")

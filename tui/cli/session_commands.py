@@ -17,6 +17,7 @@ from typing import Any
 from engine.errors import EngineError
 from engine.types import AdapterSpec, SystemPrompt
 from sessions import Session, SessionError, SessionOrigin, SessionStore
+from sessions.export import FORMATS, one_of, write_export
 
 from .jsonout import print_json
 
@@ -54,9 +55,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON, every position")
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("export", help="write a session as Markdown, self-contained HTML or JSONL")
+    p = sub.add_parser("export", help="write a session as "
+                       + one_of([f.label for f in FORMATS.values()]))
     p.add_argument("session", metavar="ID")
-    p.add_argument("--format", required=True, choices=("md", "html", "jsonl"))
+    p.add_argument("--format", required=True, choices=tuple(FORMATS))
     p.add_argument("--out", required=True, metavar="FILE")
     p.set_defaults(func=cmd_export)
 
@@ -306,21 +308,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from sessions.export import export_jsonl, export_markdown
-    from sessions.html import export_html
-
     session = _open(SessionStore(), args.session)
-    if args.format == "jsonl":
-        data = export_jsonl(session)
-    else:
-        data = (export_html(session) if args.format == "html"
-                else export_markdown(session)).encode("utf-8")
-    try:
-        Path(args.out).write_bytes(data)
-    except OSError as exc:
-        raise SessionError(f"cannot write {args.out}: {exc.strerror or exc}",
-                           title="Export failed") from exc
-    print(f"Wrote {args.out} ({len(data):,} bytes, {len(session.turns)} turns).")
+    size = write_export(session, args.out, args.format)
+    print(f"Wrote {args.out} ({size:,} bytes, {len(session.turns)} turns).")
     return 0
 
 

@@ -2,9 +2,10 @@
 
 Re-run sends every saved turn again through the app's own backend (the model the main screen
 loaded, its adapters and system prompt) in a thread worker, journaling into a new session linked
-to the original, then opens the comparison of the two. Export writes Markdown, HTML or JSONL to a
-path the user types (the extension picks the format), by default in the data dir. Each worker
-posts its outcome as a typed message (tui/messages.py), and failures all go to `report_failure`.
+to the original, then opens the comparison of the two. Export writes any format of the table in
+sessions/export.py (the CLI's too) to a path the user types, whose extension picks the format; the
+default, in the data dir, never names an existing file. Each worker posts its outcome as a typed
+message (tui/messages.py), and failures all go to `report_failure`.
 """
 
 from __future__ import annotations
@@ -16,34 +17,13 @@ from textual import work
 from engine.errors import EngineError
 from engine.locations import data_dir
 from sessions import Session, SessionError, SessionOrigin, SessionStore
-from sessions.export import export_jsonl, export_markdown
-from sessions.html import export_html
+from sessions.export import default_export_path, write_export
 from sessions.rerun import RunConfig, rerun
 
 from ..messages import CurrentSessionRead, ExportEnded, RerunEnded, RerunProgress
 from ..session_recorder import SessionRecorder
 from .host import ReplayHost
 from .text_modal import ErrorModal
-
-FORMATS = {".md": "Markdown", ".html": "HTML", ".jsonl": "JSONL"}
-
-
-def export_session(session: Session, path: Path) -> Path:
-    """Write `session` to `path` in the format its extension names."""
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise ValueError(f"Unknown export format {suffix or '(none)'!r}: use .md, .html or .jsonl.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".jsonl":
-        path.write_bytes(export_jsonl(session))
-    else:
-        path.write_text(export_markdown(session) if suffix == ".md" else export_html(session),
-                        encoding="utf-8")
-    return path
-
-
-def default_export_path(session: Session, suffix: str = ".html") -> Path:
-    return data_dir() / "exports" / f"{session.id}{suffix}"
 
 
 class ReplayActions:
@@ -146,16 +126,17 @@ class ReplayActions:
             if path:
                 self.run_export(Path(path).expanduser())
 
-        self.app.push_screen(ExportModal(str(default_export_path(self.session))), chosen)
+        default = default_export_path(self.session, data_dir() / "exports")
+        self.app.push_screen(ExportModal(str(default)), chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def run_export(self: ReplayHost, path: Path) -> None:
         try:
-            written = export_session(self.session, path)
+            write_export(self.session, path)  # the format its suffix names, as the CLI writes it
         except Exception as exc:
             self.post_message(ExportEnded(error=exc))
         else:
-            self.post_message(ExportEnded(written))
+            self.post_message(ExportEnded(path))
 
     def on_export_ended(self: ReplayHost, event: ExportEnded) -> None:
         if event.path is None:
