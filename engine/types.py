@@ -204,7 +204,9 @@ class Provenance:
 class GenerationResult:
     steps: tuple[TokenStep, ...]
     text: str
-    finish_reason: str  # "stop" | "length" | "context" | "cancelled"
+    # "stop" | "length" | "context" | "cancelled"; journaled partial answers also say "error"
+    # (never the engine itself, which raises: sessions/partial.py)
+    finish_reason: str
     provenance: Provenance
     tokens_per_s: float
     prompt_eval_s: float

@@ -84,12 +84,13 @@ def record_turn(session: Session, request: Request, result: Result, *, parent: s
 
 def record_generation(session: Session, request: GenerationRequest, result: GenerationResult, *,
                       parent: str | None = None, branch_position: int | None = None,
-                      forced_pieces: tuple[bytes, ...] | None = None) -> Turn:
+                      forced_pieces: tuple[bytes, ...] | None = None, note: str = "") -> Turn:
     """A chat generation; for a branch, `parent` is the forked turn's id and `branch_position`
     the token position in its answer (the request's `continue_from` holds the forced tokens,
-    `forced_pieces` their bytes if the caller has them)."""
+    `forced_pieces` their bytes if the caller has them). A generation an error ended is a
+    `sessions.partial.failed_generation` result, with the error as its `note`."""
     return record_turn(session, request, result, parent=parent, branch_position=branch_position,
-                       forced_pieces=forced_pieces)
+                       forced_pieces=forced_pieces, note=note)
 
 
 def record_choice(session: Session, request: ChoiceRequest, result: ChoiceResult) -> Turn:

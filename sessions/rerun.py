@@ -38,6 +38,7 @@ from engine.types import (
 from .errors import RerunError
 from .journal import Session
 from .model import Request, Result, Turn, TurnKind, TurnOrigin
+from .partial import failed
 from .record import record_turn
 from .tokens import TurnIndex, complete_length, forced_pieces, in_vocabulary, read_pieces
 
@@ -201,7 +202,8 @@ def rerun(source: Session, target: Session, backend: Backend, config: RunConfig,
             raise RerunError(f"Turn {number} ({turn.id}): {exc.msg}") from exc
         new = record_turn(target, request, result, parent=new_ids.get(turn.parent or ""),
                           branch_position=turn.branch_position,
-                          origin=TurnOrigin(source.id, turn.id), note=turn.note,
+                          origin=TurnOrigin(source.id, turn.id),
+                          note="" if failed(turn) else turn.note,  # not the error it re-runs
                           forced_pieces=pieces or None)
         new_ids[turn.id] = new.id
         done.append(new)

@@ -73,7 +73,8 @@ class WorkEnded(Message, bubble=False):
 
 @dataclass
 class GenerationEnded(WorkEnded, bubble=False):
-    """`job` finished streaming: its result (a cancel still gives one), or the error it hit."""
+    """`job` finished streaming: its result (a cancel still gives one), or the error it hit,
+    with the partial answer (finish reason "error") as `result` if it had decided any token."""
 
     job: StreamJob
     result: GenerationResult | None = None

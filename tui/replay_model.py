@@ -3,7 +3,8 @@
 The journal is flat (one record per completed generation, a branch naming its `parent` turn and
 `branch_position`); the transcript widgets want the Conversation shape (a user message with its
 answer branches). Grouping reads only each record's head, and token steps are decoded only for
-the turns a page shows, which is what keeps a 1,000-turn session quick to open.
+the turns a page shows, which is what keeps a 1,000-turn session quick to open. A generation an
+error ended (finish reason "error") comes back with its partial answer and the error (its note).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import replace
 from engine.types import ChoiceResult, GenerationResult, TokenAlternative, TokenStep
 from sessions import Session
 from sessions.model import Turn as SavedTurn
+from sessions.partial import failed
 
 from .conversation import Branch, Conversation, Turn, forced_step
 
@@ -84,8 +86,10 @@ def build_turn(session: Session, group: list[int]) -> Turn:
             steps, fork_at = _fork_steps(turn.branches[parent], saved)
         else:
             steps, fork_at = list(saved.steps), None
+        error = (saved.note or "the generation failed") if failed(saved) else ""
         turn.branches.append(Branch(steps=steps, result=_result(saved),
-                                    parent=parent if fork_at is not None else None, fork_at=fork_at))
+                                    parent=parent if fork_at is not None else None, fork_at=fork_at,
+                                    error=error))
         index_of[saved.id] = len(turn.branches) - 1
     turn.active = len(turn.branches) - 1
     return turn

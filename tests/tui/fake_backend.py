@@ -2,7 +2,10 @@
 
 Each generation answers with the next script entry (a list of token texts). Tests can make a
 generation block after N tokens (`hold_after`) to exercise cancel and keystrokes mid-stream, make
-any call raise (`fail_next`), and read back every request and adapter set it received.
+any call raise (`fail_next`), make the next generation fail mid-stream after N tokens
+(`fail_after`, as LocalBackend does when its worker dies: the steps sent so far stay in the
+stream's `steps`, and a dead worker's model info is gone until the next request), and read back
+every request and adapter set it received.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
-from engine.errors import AdapterError, EngineError
+from engine.errors import AdapterError, EngineError, WorkerDiedError
 from engine.types import (
     AdapterSpec,
     Capabilities,
@@ -57,14 +60,20 @@ class FakeGeneration:
     def __init__(self, backend: FakeBackend, request: GenerationRequest, tokens: list[str]) -> None:
         self.backend, self.request, self.tokens = backend, request, tokens
         self.result: GenerationResult | None = None
+        self.steps: list[TokenStep] = []  # every step yielded so far, also after a failure
+        self.fail_after, backend.fail_after = backend.fail_after, None
 
     def __iter__(self) -> Iterator[TokenStep]:
         b = self.backend
         b.cancel_event.clear()
-        steps: list[TokenStep] = []
+        steps = self.steps
         finish = "stop"
         offset = len(self.request.continue_from)
         for n, text in enumerate(self.tokens[: self.request.max_tokens]):
+            if self.fail_after is not None and n == self.fail_after[0]:
+                if isinstance(self.fail_after[1], WorkerDiedError):
+                    b._info = None  # as LocalBackend forgets a dead worker's model
+                raise self.fail_after[1]
             if n == b.hold_after:
                 b.holding.set()
                 b.release.wait(10)
@@ -96,6 +105,7 @@ class FakeBackend:
         self.adapter_sets: list[tuple[AdapterSpec, ...]] = []
         self.loaded: list[ModelConfig] = []
         self.fail_next: EngineError | None = None
+        self.fail_after: tuple[int, EngineError] | None = None  # the next generation's (n, error)
         self.hold_after: int | None = None
         self.holding = threading.Event()
         self.release = threading.Event()
@@ -147,6 +157,8 @@ class FakeBackend:
 
     def generate(self, request: GenerationRequest) -> FakeGeneration:
         self._maybe_fail()
+        if self._info is None:  # a worker that died starts again with the same configuration
+            self._info = self._make_info(self.config)
         self.requests.append(request)
         tokens = self.script[min(self.calls, len(self.script) - 1)]
         self.calls += 1

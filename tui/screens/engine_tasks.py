@@ -3,8 +3,9 @@
 Every engine call blocks, so each runs in a thread worker. A worker never touches a widget: it
 posts its outcome as a typed message (tui/messages.py), result or error, and the handler for
 that message updates the conversation and the screen; a failed answer keeps the conversation and
-shows the engine's message. Tokens come back through a StepBuffer that a ~30 Hz timer drains
-(tui/streaming.py).
+shows the engine's message. An answer that fails mid-stream keeps its tokens and is journaled as
+a failed turn (finish reason "error", the error as its note). Tokens come back through a
+StepBuffer that a ~30 Hz timer drains (tui/streaming.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from textual.timer import Timer
 
 from engine.errors import AdapterError, EngineError
 from engine.types import AdapterSpec, GenerationResult, Message, ModelConfig
+from sessions.partial import error_note
 
 from .. import messages as m
 from ..conversation import Branch
@@ -55,7 +57,7 @@ class EngineTasks:
                 self.backend.set_adapters(adapters)
             result = job.run()
         except Exception as exc:  # the answer records it; the user sees it
-            self.post_message(m.GenerationEnded(job, error=exc))
+            self.post_message(m.GenerationEnded(job, job.failed_result(), error=exc))
         else:
             self.post_message(m.GenerationEnded(job, result))
 
@@ -75,18 +77,17 @@ class EngineTasks:
         self.stream_timer.pause()
         turn_index, branch = self.job_target
         error = event.error
-        if error is None:
-            branch.result = event.result
-            if event.result is not None:
-                self.last_result = event.result
-                recorder = getattr(self.app, "recorder", None)
-                if recorder is not None:
-                    recorder.record(self.chat.conversation.turns[turn_index], branch,
-                                    event.job.request, event.result)
-        else:
-            branch.error = getattr(error, "msg", None) or f"{type(error).__name__}: {error}"
+        branch.result = event.result  # with an error: the partial answer, finish reason "error"
+        if error is None and event.result is not None:
+            self.last_result = event.result
+        if error is not None:
+            branch.error = error_note(error)
             if isinstance(error, AdapterError):
                 self.chat.adapters_pending = True
+        recorder = getattr(self.app, "recorder", None)
+        if recorder is not None and event.result is not None:
+            recorder.record(self.chat.conversation.turns[turn_index], branch, event.job.request,
+                            event.result, note=branch.error)
         self.job = None
         self.job_target = None
         self.show_streamed(turn_index)
