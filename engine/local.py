@@ -236,6 +236,8 @@ class LocalBackend:
 
     def load(self, config: ModelConfig) -> ModelInfo:
         with self._lock:
+            # A file refused here never reaches the worker: the loaded model stays loaded.
+            check_gguf_file(config.model_path, ModelLoadError)
             self._info = None
             return self._load_locked(config)
 
