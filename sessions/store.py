@@ -170,9 +170,20 @@ class SessionStore:
 
     def open_or_create(self, name: str) -> Session:
         """The store's session called `name` (by name, id or id prefix; a path only if it is in
-        the store), created empty if there is none: the one to append to."""
+        the store), created empty if there is none: the one to append to. A new session is named
+        by a plain word: a path or `.`/`..` that matches no session of the store is refused, never
+        turned into a session named after it."""
         path = self._owned(name)
-        return Session.open(path) if path is not None else self.create(name)
+        if path is not None:
+            return Session.open(path)
+        if _is_path(name) or name.strip() in (".", ".."):
+            raise NotInStoreError(
+                f"{name!r} is not a session in the store ({self.root}), and a new session is not "
+                "made from a path or an id that would leave the store; nothing was written. Name a "
+                "new session with a plain word (`probe`), or an existing one by its id, name or id "
+                "prefix (see `logitscope session list`)."
+            )
+        return self.create(name)
 
     def delete(self, ref: str) -> Path:
         """Remove a session of the store (see `owned_path`); returns its path."""

@@ -84,8 +84,30 @@ def test_ids_cannot_escape_the_store(store, tmp_path):
     before = escaped.read_bytes()
     with pytest.raises(SessionNotFoundError):
         store.delete("../escaped")
-    created = store.open_or_create("../escaped")  # a new session of that name, in the store
-    assert created.path.parent == store.root and escaped.read_bytes() == before
+    before_ids = sorted(p.name for p in store.root.iterdir())
+    for ref in ("../escaped", "../new", "..", "."):  # regression: these created `escaped`, `new`...
+        with pytest.raises(NotInStoreError, match="not a session in the store"):
+            store.open_or_create(ref)
+    assert escaped.read_bytes() == before
+    assert sorted(p.name for p in store.root.iterdir()) == before_ids
+
+
+def test_open_or_create_refuses_a_new_path_instead_of_naming_a_session_after_it(store, tmp_path):
+    """Regression: `--session /tmp/nonexistent/new.jsonl` created `tmp-nonexistent-new.jsonl`
+    in the store; a path that names no session is refused, inside the store or out of it."""
+    before_ids = sorted(p.name for p in store.root.iterdir())
+    refs = (str(tmp_path / "nonexistent" / "new.jsonl"), str(store.root / "new.jsonl"),
+            "sub/new", "~/new.jsonl")
+    for ref in refs:
+        with pytest.raises(NotInStoreError, match="not a session in the store"):
+            store.open_or_create(ref)
+    request, result = synthetic.generation(random.Random(1), 3)
+    with pytest.raises(NotInStoreError):
+        record_to(refs[0], request, result, data_dir=store.root.parent)
+    assert sorted(p.name for p in store.root.iterdir()) == before_ids
+    assert not (tmp_path / "nonexistent").exists()
+    # a path to a session of the store still appends to it
+    assert store.open_or_create(str(store.root / "cats.jsonl")).id == "cats"
 
 
 def test_delete_refuses_a_non_session_and_a_link(store, tmp_path):

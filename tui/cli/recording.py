@@ -10,7 +10,9 @@ from sessions.model import Request, Result
 
 def add_session_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--session", metavar="NAME",
-                        help="append this turn to the session NAME (name, id or path; created if new)")
+                        help="append this turn to the session NAME of the store (its name, id, id "
+                             "prefix or path there; a new session is created from a plain name, "
+                             "never from a path)")
 
 
 def record_if_asked(args: argparse.Namespace, request: Request, result: Result) -> None:

@@ -13,8 +13,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     options.add_system_options(parser)
     options.add_sampling_options(parser)
     parser.add_argument("--session", metavar="NAME", default=None,
-                        help="journal the turns into session NAME (a name, id or file; resumed if it "
-                             "exists, created if new); default: a new session named by the time")
+                        help="journal the turns into session NAME of the store (a name, id, id prefix "
+                             "or file there; resumed if it exists, created if new from a plain name, "
+                             "never from a path); default: a new session named by the time")
     parser.set_defaults(func=run)
 
 
