@@ -57,11 +57,12 @@ def build_record_check(info: NativeSystemInfo | None) -> Check:
                      "llama-cpp-python was reinstalled after logitscope's installer built it "
                      "(its libraries differ from the recorded build)", fix=fix, details=details)
     built_for = record.get("cpu", {})
-    here = wheelhouse.cpu_identity()
+    isa = build_plan.native_isa(record.get("compiler")) if built_for.get("native_isa") else None
+    here = wheelhouse.cpu_identity(isa)
     summary = (f"built by engine/native/install.py on {record.get('installed_at', '?')}; AMX: "
                f"{record.get('amx')}; compiler: {record.get('compiler_version')}; CMAKE_ARGS: "
                f"{' '.join(record.get('cmake_args', [])) or '(none)'}")
-    if built_for.get("flags") != here.get("flags") or built_for.get("model name") != here.get("model name"):
+    if wheelhouse.build_target(built_for) != wheelhouse.build_target(here):
         return Check("build record", WARN,
                      summary + f"; but for another CPU ({built_for.get('model name', '?')})",
                      fix=fix, details=details)

@@ -138,6 +138,20 @@ def predefined_macros(cxx: str, flags: list[str]) -> set[str]:
     return {line.split()[1] for line in out.stdout.splitlines() if line.startswith("#define ")}
 
 
+def native_isa(cxx: str | None) -> list[str] | None:
+    """The macros `-march=native` adds for this compiler on this CPU (`__AVX512F__`,
+    `__AMX_TILE__`, ...): exactly the instruction sets a native build may use. None without a
+    compiler that understands `-march=native`."""
+    if not cxx:
+        return None
+    try:
+        native = predefined_macros(cxx, ["-march=native"])
+        base = predefined_macros(cxx, [])
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return sorted(native - base) if native else None
+
+
 def accepted_flags(cxx: str, flags: tuple[str, ...], base: list[str]) -> list[str]:
     accepted = []
     for flag in flags:

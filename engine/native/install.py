@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     requirement = pinned_requirement()
     plan = build_plan.plan_build()
     plan_record = plan.as_record()
-    key = wheelhouse.cache_key(requirement, plan_record)
+    cpu = wheelhouse.cpu_identity(build_plan.native_isa(plan.compiler or None))
+    key = wheelhouse.cache_key(requirement, plan_record, cpu)
     if options.plan:
         print(json.dumps({"requirement": requirement, "key": key, **plan_record}, indent=2))
         return 0
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         "wheel": wheel.name,
         "wheel_sha256": sha256(wheel),
         "library_fingerprint": build_record.installed_library_fingerprint(),
-        "cpu": wheelhouse.cpu_identity(),
+        "cpu": cpu,
         "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": sys.executable,
         **plan_record,

@@ -4,8 +4,8 @@ pip's wheel cache keys a wheel built from an sdist by the sdist's URL alone: a w
 comes back whatever CMAKE_ARGS say the next time (a CPU wheel when CUDA was asked for), and a
 `-march=native` wheel built on one CPU comes back on another (a shared home, a copied cache)
 where it may not run. This cache keys a wheel by the llama-cpp-python version, the Python and
-platform, the final CMAKE_ARGS, the fix header's contents, the compiler and this CPU's model and
-feature flags. Standard library only.
+platform, the final CMAKE_ARGS, the fix header's contents, the compiler, this CPU's model and the
+instruction sets `-march=native` enables on it. Standard library only.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-KEY_VERSION = 1  # bump when the key's ingredients change
+KEY_VERSION = 2  # bump when the key's ingredients change
 
 
 def cache_root() -> Path:
@@ -35,9 +35,11 @@ def cache_root() -> Path:
     return base / "logitscope" / "llama-cpp-python"
 
 
-def cpu_identity() -> dict:
-    """This CPU's model and feature flags: a `-march=native` binary is built for exactly these."""
-    identity = {"machine": platform.machine(), "processor": platform.processor()}
+def cpu_identity(native_isa: list[str] | None = None) -> dict:
+    """This CPU: its model, its feature flags, and `native_isa`, the instruction sets the compiler's
+    `-march=native` enables here (build_plan.native_isa), which is what a native binary uses."""
+    identity: dict = {"machine": platform.machine(), "processor": platform.processor(),
+                      "native_isa": native_isa}
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
             for line in handle:
@@ -59,7 +61,21 @@ def cpu_identity() -> dict:
     return identity
 
 
-def cache_key(requirement: str, plan_record: dict) -> str:
+def build_target(identity: dict) -> dict:
+    """What of a CPU identity shapes a native binary. The compiler's view of `-march=native` where
+    known: the kernel's flags line also lists mitigations and virtual features (`ibrs`, `ssbd`)
+    that a kernel update changes without changing what the binary may run."""
+    target = {"machine": identity.get("machine"), "model": identity.get("model name") or
+              identity.get("machdep.cpu.brand_string") or identity.get("processor")}
+    if identity.get("native_isa"):
+        target["native_isa"] = identity["native_isa"]
+    else:
+        target["flags"] = identity.get("flags") or identity.get("Features") or \
+            identity.get("machdep.cpu.features")
+    return target
+
+
+def cache_key(requirement: str, plan_record: dict, cpu: dict) -> str:
     ingredients = {
         "key_version": KEY_VERSION,
         "requirement": requirement,
@@ -67,7 +83,7 @@ def cache_key(requirement: str, plan_record: dict) -> str:
         "platform": sysconfig.get_platform(),
         "plan": {k: plan_record[k] for k in ("cmake_args", "amx", "compiler", "compiler_version",
                                              "arch_flags", "fix_header_sha256")},
-        "cpu": cpu_identity(),
+        "cpu": build_target(cpu),
     }
     blob = json.dumps(ingredients, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()

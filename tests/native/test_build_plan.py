@@ -96,8 +96,31 @@ def test_amx_switched_off_by_the_user_needs_no_probe():
 def test_the_wheel_cache_key_changes_with_everything_that_shapes_the_binary():
     base = build_plan.plan_build("", machine="arm64").as_record()
     cuda = build_plan.plan_build("-DGGML_CUDA=on", machine="arm64").as_record()
-    key = wheelhouse.cache_key("llama-cpp-python==0.3.36", base)
-    assert key == wheelhouse.cache_key("llama-cpp-python==0.3.36", base)
-    assert key != wheelhouse.cache_key("llama-cpp-python==0.3.36", cuda)
-    assert key != wheelhouse.cache_key("llama-cpp-python==0.3.37", base)
-    assert key != wheelhouse.cache_key("llama-cpp-python==0.3.36", {**base, "compiler_version": "gcc 14"})
+    cpu = wheelhouse.cpu_identity(["__AVX2__"])
+    key = wheelhouse.cache_key("llama-cpp-python==0.3.36", base, cpu)
+    assert key == wheelhouse.cache_key("llama-cpp-python==0.3.36", base, cpu)
+    assert key != wheelhouse.cache_key("llama-cpp-python==0.3.36", cuda, cpu)
+    assert key != wheelhouse.cache_key("llama-cpp-python==0.3.37", base, cpu)
+    assert key != wheelhouse.cache_key("llama-cpp-python==0.3.36", {**base, "compiler_version": "gcc 14"}, cpu)
+    assert key != wheelhouse.cache_key("llama-cpp-python==0.3.36", base, {**cpu, "model name": "other"})
+
+
+def test_the_key_follows_the_instruction_sets_not_the_kernels_flags_line():
+    plan = build_plan.plan_build("", machine="arm64").as_record()
+    cpu = {"machine": "x86_64", "model name": "Xeon", "native_isa": ["__AVX2__", "__AVX512F__"],
+           "flags": "avx2 avx512f ibrs"}
+    key = wheelhouse.cache_key("llama-cpp-python==0.3.36", plan, cpu)
+    patched_kernel = {**cpu, "flags": "avx2 avx512f ibrs ssbd"}  # a mitigation flag appears
+    assert wheelhouse.cache_key("llama-cpp-python==0.3.36", plan, patched_kernel) == key
+    masked_vm = {**cpu, "native_isa": ["__AVX2__"]}  # the hypervisor hides AVX-512
+    assert wheelhouse.cache_key("llama-cpp-python==0.3.36", plan, masked_vm) != key
+    no_compiler = {**cpu, "native_isa": None}  # then the flags line is all we have
+    assert wheelhouse.build_target(no_compiler)["flags"] == cpu["flags"]
+
+
+@x86_gcc
+def test_native_isa_names_what_march_native_enables_here():
+    isa = build_plan.native_isa(cxx())
+    assert isa and "__SSE2__" not in isa  # x86-64's baseline is not an addition
+    flags = set(wheelhouse.cpu_identity().get("flags", "").split())
+    assert ("__AVX2__" in isa) == ("avx2" in flags)
