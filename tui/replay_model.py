@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from engine.types import ChoiceResult, GenerationResult, TokenAlternative, TokenStep
+from engine.utf8 import Utf8Assembler
 from sessions import Session
 from sessions.model import Turn as SavedTurn
 from sessions.partial import failed
@@ -51,27 +52,40 @@ def _result(saved: SavedTurn) -> GenerationResult:
 
 
 def _fork_steps(parent: Branch, saved: SavedTurn) -> tuple[list[TokenStep], int | None]:
-    """A branch's steps: the parent's before the fork, the forced token, then what was generated.
+    """A branch's steps: the tokens it forced (`request.continue_from`), then what was generated.
 
-    The forced token's bytes are the ones the turn journaled (`forced_pieces`), else its
-    alternative's; its text is what they complete after the parent's bytes ahead of the fork, so
-    a fork on part of a UTF-8 character shows the character it made.
+    Where the parent's answer says the forced tokens ahead of the fork, they are the parent's
+    steps and the forced token has the parent's distribution at the fork; its bytes are the ones
+    the turn journaled (`forced_pieces`), else its alternative's, and its text what they complete
+    after the parent's bytes ahead of the fork, so a fork on part of a UTF-8 character shows the
+    character it made. Where it does not (a re-run's branch keeps the original parent's forced
+    tokens, but its parent is the re-run one, which said others), the forced tokens are rebuilt
+    from the turn's own ids and bytes: what the model was conditioned on. The session holds no
+    distribution for them, so they have none (no alternatives, shown as p 1 and entropy 0).
     """
     position = saved.branch_position
     forced = getattr(saved.request, "continue_from", ())
-    if position is None or not forced or position >= len(parent.steps):
+    if position is None or not forced:
         return list(saved.steps), None
-    original = parent.steps[position]
-    chosen = forced[-1]
-    alt = next((a for a in original.top if a.id == chosen), None)
-    if alt is None:
-        alt = TokenAlternative(chosen, "", original.logprob)
-    if len(saved.forced_pieces) == len(forced):
-        alt = replace(alt, piece=saved.forced_pieces[-1])
-    before = b"".join(step.piece for step in parent.steps[:position])
-    steps = list(parent.steps[:position]) + [forced_step(original, alt, before)]
+    if len(forced) == position + 1 and position < len(parent.steps) \
+            and all(s.id == t for s, t in zip(parent.steps[:position], forced, strict=False)):
+        original = parent.steps[position]
+        chosen = forced[-1]
+        alt = next((a for a in original.top if a.id == chosen), None)
+        if alt is None:
+            alt = TokenAlternative(chosen, "", original.logprob)
+        if len(saved.forced_pieces) == len(forced):
+            alt = replace(alt, piece=saved.forced_pieces[-1])
+        before = b"".join(step.piece for step in parent.steps[:position])
+        steps = list(parent.steps[:position]) + [forced_step(original, alt, before)]
+    elif len(saved.forced_pieces) == len(forced):
+        assembler = Utf8Assembler()
+        steps = [TokenStep(i, token, assembler.feed(piece), piece, 0.0, 0.0, 0, (), forced=True)
+                 for i, (token, piece) in enumerate(zip(forced, saved.forced_pieces, strict=True))]
+    else:  # neither the parent nor the turn knows what the forced tokens said
+        return list(saved.steps), None
     steps += [replace(s, i=len(steps) + n) for n, s in enumerate(saved.steps)]
-    return steps, position
+    return steps, len(steps) - len(saved.steps) - 1
 
 
 def build_turn(session: Session, group: list[int]) -> Turn:

@@ -68,3 +68,47 @@ async def test_the_replay_screen_shows_the_forked_character(make_app):
         view = app.screen.query(AnswerView).first()
         assert "branch 3/3 · forked from 1 at token 2" in view.text.plain
         assert " é·😁 hm" in view.text.plain  # "·": the token that began the character
+
+
+def rerun_like_session() -> Session:
+    """A re-run's shape: the branch keeps the ORIGINAL parent's forced ids and bytes and its
+    branch position, but its parent is the re-run parent, which said other tokens there."""
+    session = SessionStore().create("rerun forks")
+    request, result = synthetic.generation(random.Random(5), 4, 3)
+    said = (step(0, 40889, " Yes", b" Yes"), step(1, 37153, ",", b","), step(2, 77, " it", b" it"),
+            step(3, 78, ".", b"."))
+    root = record_turn(session, request, replace(result, steps=said, text=" Yes, it."))
+    tail = (step(0, 20, " ok", b" ok"),)
+    record_turn(session, replace(request, continue_from=(18132, 41089, 33316)),
+                replace(result, steps=tail, text=" ok"), parent=root.id, branch_position=2,
+                forced_pieces=(b" No", b" way", b" \xc3\xa9"))
+    return Session.open(session.path)
+
+
+def test_a_replayed_rerun_branch_shows_the_tokens_it_was_conditioned_on():
+    session = rerun_like_session()
+    turn = replay_model.page_conversation(session, replay_model.group_turns(session), 0, 1).turns[0]
+    root, branch = turn.branches
+    assert root.text == " Yes, it."
+    assert tuple(s.id for s in branch.steps) == (18132, 41089, 33316, 20)
+    assert [s.piece for s in branch.steps[:3]] == [b" No", b" way", b" \xc3\xa9"]
+    assert all(s.forced for s in branch.steps[:3]) and not branch.steps[3].forced
+    assert branch.text == " No way é ok"
+    assert [s.i for s in branch.steps] == [0, 1, 2, 3]
+    assert (branch.parent, branch.fork_at) == (0, 2)
+
+
+def test_a_replayed_rerun_branch_under_another_tokenizer_shows_its_own_prefix():
+    """Re-tokenised: more forced ids than the branch position says, so not the parent's."""
+    session = SessionStore().create("retokenised fork")
+    request, result = synthetic.generation(random.Random(6), 4, 3)
+    root = record_turn(session, request, replace(result, steps=ANSWER, text=" é🙂 and"))
+    record_turn(session, replace(request, continue_from=(10, 11, 12, 500)),
+                replace(result, steps=(step(0, 20, "!", b"!"),), text="!"), parent=root.id,
+                branch_position=2, forced_pieces=(b" \xc3", b"\xa9", b"\xf0\x9f", b"\x98\x80"))
+    session = Session.open(session.path)
+    turn = replay_model.page_conversation(session, replay_model.group_turns(session), 0, 1).turns[0]
+    branch = turn.branches[1]
+    assert tuple(s.id for s in branch.steps) == (10, 11, 12, 500, 20)
+    assert branch.text == " é😀!"
+    assert branch.fork_at == 3  # the forced token that replaced the parent's
