@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from engine.backend import Backend
-from engine.errors import EngineError
+from engine.errors import EngineError, RequestError
+from engine.seeds import check_seed
 from engine.types import (
     AdapterSpec,
     ChoiceRequest,
@@ -145,13 +146,28 @@ def _branch_prefix(turn: Turn, index: TurnIndex, backend: Backend, system: Syste
     return ids, read_pieces(backend, ids, messages, system) or ()
 
 
-def _seeded(turn: Turn, request: GenerationRequest) -> GenerationRequest:
+def _seeded(turn: Turn, request: GenerationRequest) -> tuple[GenerationRequest, int | None]:
     """The request with the seed the turn's answer was sampled with (the engine draws a new one
-    for a request without a seed, which would mix sampling noise into the comparison)."""
+    for a request without a seed, which would mix sampling noise into the comparison), and None;
+    or, for a seed llama.cpp does not use as given (old journals recorded `--seed -1`, which meant
+    "pick a random one"), the request with no seed, so the engine draws and records one, and that
+    unusable seed."""
     seed = turn.provenance.sampling.seed
-    if seed is None or request.sampling.seed == seed:
-        return request
-    return replace(request, sampling=replace(request.sampling, seed=seed))
+    if seed is None:
+        seed = request.sampling.seed
+    if seed is not None:
+        try:
+            check_seed(seed)
+        except RequestError:
+            return replace(request, sampling=replace(request.sampling, seed=None)), seed
+    if request.sampling.seed == seed:
+        return request, None
+    return replace(request, sampling=replace(request.sampling, seed=seed)), None
+
+
+def _seed_note(unusable: int, result: GenerationResult) -> str:
+    return (f"recorded seed {unusable} is not one llama.cpp uses as given (it reproduces no "
+            f"answer), so this re-run sampled with a new seed {result.provenance.sampling.seed}")
 
 
 def _score(backend: Backend, turn: Turn, request: ScoreRequest) -> tuple[ScoreRequest, ScoreResult]:
@@ -178,6 +194,7 @@ def rerun(source: Session, target: Session, backend: Backend, config: RunConfig,
     for number, turn in enumerate(source.turns, 1):
         model, adapters, system = resolve(turn, config)
         pieces: tuple[bytes, ...] | None = None
+        unusable: int | None = None  # a recorded seed the engine cannot use
         request: Request
         result: Result
         try:
@@ -185,7 +202,8 @@ def rerun(source: Session, target: Session, backend: Backend, config: RunConfig,
             request = turn.request
             if isinstance(request, GenerationRequest):
                 prefix, pieces = _branch_prefix(turn, index, backend, system)
-                request = replace(_seeded(turn, request), system=system, continue_from=prefix)
+                request, unusable = _seeded(turn, request)
+                request = replace(request, system=system, continue_from=prefix)
                 stream = backend.generate(request)
                 for _ in stream:
                     pass
@@ -200,10 +218,12 @@ def rerun(source: Session, target: Session, backend: Backend, config: RunConfig,
                 request, result = _score(backend, turn, replace(request, system=system))
         except EngineError as exc:
             raise RerunError(f"Turn {number} ({turn.id}): {exc.msg}") from exc
+        note = "" if failed(turn) else turn.note  # not the error it re-runs
+        if unusable is not None and isinstance(result, GenerationResult):
+            note = "; ".join(filter(None, (note, _seed_note(unusable, result))))
         new = record_turn(target, request, result, parent=new_ids.get(turn.parent or ""),
                           branch_position=turn.branch_position,
-                          origin=TurnOrigin(source.id, turn.id),
-                          note="" if failed(turn) else turn.note,  # not the error it re-runs
+                          origin=TurnOrigin(source.id, turn.id), note=note,
                           forced_pieces=pieces or None)
         new_ids[turn.id] = new.id
         done.append(new)
