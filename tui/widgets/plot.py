@@ -31,10 +31,12 @@ class AnswerPlot(Vertical):
     _drawn_at: float = 0.0
 
     def show(self, steps: list[TokenStep], streaming: bool = False) -> None:
-        """Plot `steps`; while `streaming`, skip a redraw that comes too soon after the last."""
+        """Plot `steps`; while `streaming`, skip a redraw of the same list (grown since) that comes
+        too soon after the last; another list (the cursor moved to another turn) is drawn at once."""
         key = (id(steps), len(steps))
         now = time.monotonic()
-        if key == self._shown or (streaming and now - self._drawn_at < STREAMING_INTERVAL_S):
+        if key == self._shown or (streaming and key[0] == self._shown[0]
+                                  and now - self._drawn_at < STREAMING_INTERVAL_S):
             return
         self._shown, self._drawn_at = key, now
         entropies = [s.entropy for s in steps]
