@@ -116,6 +116,8 @@ class LocalBackend:
         return self._process is not None and self._process.is_alive()
 
     def _spawn(self) -> None:
+        if self._closed:  # close() means closed, even for a request that raced it
+            raise EngineClosedError("The engine was closed; start it again to use it.")
         parent_conn, child_conn = self._mp.Pipe(duplex=True)
         process = self._mp.Process(
             target=worker_main,
@@ -126,7 +128,6 @@ class LocalBackend:
         process.start()
         child_conn.close()  # so a dead worker reads as EOF here
         self._process, self._conn = process, parent_conn
-        self._closed = False
 
     def _send(self, request: Request) -> None:
         if not self._alive():
@@ -229,12 +230,14 @@ class LocalBackend:
     # ----- the Backend interface -------------------------------------------------------------
 
     def start(self) -> ModelInfo:
+        self._closed = False  # an explicit start opens a closed backend again
         with self._lock:
             self._ensure_started()
             assert self._info is not None
             return self._info
 
     def load(self, config: ModelConfig) -> ModelInfo:
+        self._closed = False
         with self._lock:
             # A file refused here never reaches the worker: the loaded model stays loaded.
             check_gguf_file(config.model_path, ModelLoadError)

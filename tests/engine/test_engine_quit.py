@@ -104,3 +104,17 @@ def test_close_when_idle_lets_the_worker_exit_cleanly(default_model):
     assert process.exitcode == 0  # shut down, not killed
     assert backend.start().n_vocab > 0  # and a closed backend can start again
     backend.close()
+
+
+def test_a_closed_backend_stays_closed_until_started_again(default_model):
+    """close() means closed: a request racing it (or coming after it) does not bring a new
+    worker back behind the caller's back; start() or load() opens the backend again."""
+    backend = LocalBackend(ModelConfig(default_model, n_ctx=512))
+    backend.start()
+    backend.close()
+    with pytest.raises(EngineClosedError):
+        backend.tokenize("hello")
+    assert backend._process is None  # no worker was spawned for it
+    assert backend.start().n_vocab > 0
+    assert backend.tokenize("hello")
+    backend.close()
