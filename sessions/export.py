@@ -23,6 +23,7 @@ from .errors import SessionError
 from .format import header_line, turn_line
 from .journal import Session
 from .model import Turn
+from .partial import failed
 
 
 def export_jsonl(session: Session) -> bytes:
@@ -76,6 +77,8 @@ def turn_markdown(number: int, turn: Turn) -> list[str]:
     if isinstance(result, GenerationResult):
         out += [f"**Assistant** ({len(result.steps)} tokens, {result.finish_reason}):", ""]
         out += _quote(result.text) + [""]
+        if failed(turn):  # the answer is what it said before the error (its note)
+            out += [f"**Failed:** {turn.note or 'the generation failed'}", ""]
     elif isinstance(result, ChoiceResult):
         out += ["| option | p (normalised) | log-likelihood |", "|---|---|---|"]
         out += [f"| `{_cell(o.text)}` | {o.prob:.3f} | {o.logprob:.3f} |" for o in result.options]

@@ -170,3 +170,35 @@ def test_engine_errors_reach_the_one_handler_with_llama_cpp_details(store, capsy
 def test_rerun_with_missing_model_explains(store, capsys):
     code, _, err = run(["session", "rerun", "first"], capsys)
     assert code == 1 and "/models/synthetic.gguf is missing" in err and "--model" in err
+
+
+@pytest.fixture
+def failed_session(store):
+    """A session whose first turn an error ended after 3 tokens (its note is the error)."""
+    from engine.types import ModelInfo
+    from sessions.partial import failed_generation
+
+    request, complete = synthetic.generation(random.Random(4), 6, 4)
+    model = ModelInfo("/models/m.gguf", "cd" * 32, "m", "llama", 100, 2048, 8192, True, 1000)
+    session = store.create("broken")
+    record_turn(session, request, failed_generation(request, complete.steps[:3], model, ()),
+                note="The llama.cpp worker was killed by SIGKILL.")
+    record_turn(session, request, complete, note="a plain note")
+    return session
+
+
+def test_show_marks_a_failed_turn_with_its_finish_reason_and_error(failed_session, capsys):
+    code, out, _ = run(["session", "show", "broken"], capsys)
+    assert code == 0
+    first, second = out.split("\n[1] ")[1].split("\n[2] ")
+    assert "failed (finish reason error): The llama.cpp worker was killed by SIGKILL." in first
+    assert "failed" not in second and "SIGKILL" not in second
+
+
+def test_markdown_export_shows_a_failed_turn_s_error(failed_session, capsys, tmp_path):
+    out_file = tmp_path / "broken.md"
+    code, _, _ = run(["session", "export", "broken", "--format", "md", "--out", str(out_file)], capsys)
+    assert code == 0
+    first, second = out_file.read_text().split("## Turn 2")
+    assert "**Failed:** The llama.cpp worker was killed by SIGKILL." in first
+    assert "Failed" not in second

@@ -18,6 +18,7 @@ from engine.errors import EngineError
 from engine.types import AdapterSpec, SystemPrompt
 from sessions import Session, SessionError, SessionOrigin, SessionStore
 from sessions.export import FORMATS, one_of, write_export
+from sessions.partial import FAILED, failed
 
 from .jsonout import print_json
 
@@ -193,6 +194,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(f"    answer ({len(turn.steps)} tokens, mean p {mean:.2f}): {turn.answer}")
         else:
             print(f"    answer: {turn.answer}")
+        if failed(turn):  # the answer is what it said before the error (its note)
+            print(f"    failed (finish reason {FAILED}): {turn.note or 'the generation failed'}")
     return 0
 
 
