@@ -260,8 +260,10 @@ def cmd_rescore(args: argparse.Namespace) -> int:
         else:
             print(f"  log-probability as recorded {item.original_logprob:.3f}, re-scored "
                   f"{item.rescored_logprob:.3f} (mean change per token {item.mean_delta:+.3f})")
+        # no recorded logprob: a re-tokenised answer's token is new, else a branch's forced prefix
+        missing = "      new" if item.retokenized else "   forced"
         for t in item.tokens:
-            before = "   forced" if t.original_logprob is None else f"{t.original_logprob:9.3f}"
+            before = missing if t.original_logprob is None else f"{t.original_logprob:9.3f}"
             print(f"  {t.i:>4} {t.text!r:<18} {before} -> {t.logprob:8.3f}  rank {t.rank}")
     for line in report.skipped:
         print(f"skipped {line}")
