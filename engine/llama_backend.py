@@ -253,6 +253,7 @@ class LlamaBackend:
         self.metadata = self.model.metadata()
         self.sha256 = file_sha256(config.model_path)
         self._token_text: dict[int, str] = {}
+        self._pieces: dict[int, bytes] = {}  # token id -> its bytes (as _token_text: per model)
         self._cached_tokens: list[int] = []
         bos = self.model.token_bos()
         eos = self.model.token_eos()
@@ -320,6 +321,13 @@ class LlamaBackend:
         return text
 
     def _piece(self, token: int) -> bytes:
+        """The token's raw bytes, cached: every step asks for those of each top-k alternative."""
+        piece = self._pieces.get(token)
+        if piece is None:
+            piece = self._pieces[token] = self._token_to_piece(token)
+        return piece
+
+    def _token_to_piece(self, token: int) -> bytes:
         buf = ctypes.create_string_buffer(64)
         n = llama_cpp.llama_token_to_piece(self.model.vocab, token, buf, 64, 0, True)
         if n < 0:
