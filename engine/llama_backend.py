@@ -90,7 +90,8 @@ class AdapterSlots:
     sees them, initialised once per file content and never freed by hand (llama.cpp frees them
     with the model), and the active set is replaced as a whole with `llama_set_adapters_lora`.
     Handles are keyed by path *and* sha256: an adapter re-trained to the same path is a new
-    adapter, so the engine runs the weights whose hash the journal records.
+    adapter, so the engine runs the weights whose hash the journal records; the backend calls
+    `refresh` before each request, so that holds also when the file changes under an active set.
     """
 
     def __init__(self, model: _internals.LlamaModel, ctx: _internals.LlamaContext,
@@ -141,6 +142,13 @@ class AdapterSlots:
         self._active = resolved
         self._active_handles = live
         self._on_change()
+
+    def refresh(self) -> None:
+        """Apply the active set again: nothing changes while its files are the ones applied (a
+        stat and the cached sha256 each); a file re-written since gets its new weights (a new
+        handle, and the KV cache dropped through `on_change`)."""
+        if self._active:
+            self.apply(self._active)
 
     def close(self) -> None:
         """Deactivate everything; the model frees the adapters themselves when it closes."""
@@ -446,6 +454,7 @@ class LlamaBackend:
         """Yield each TokenStep as it is decided, then the GenerationResult."""
         if request.max_tokens < 0:
             raise RequestError("max_tokens must be >= 0")
+        self.adapters.refresh()  # an active adapter re-written since: run what the journal hashes
         seed = random_seed() if request.sampling.seed is None else check_seed(request.sampling.seed)
         sampling = replace(request.sampling, seed=seed)
         prompt = self.render(request.system, request.messages)
@@ -518,6 +527,7 @@ class LlamaBackend:
         return steps
 
     def score(self, request: ScoreRequest) -> ScoreResult:
+        self.adapters.refresh()
         if request.raw_prompt is not None:
             text = request.raw_prompt
             prompt = RenderedPrompt(text, tuple(self._tokenize_prompt(text)), "raw")
@@ -536,6 +546,7 @@ class LlamaBackend:
     def choose(self, request: ChoiceRequest) -> ChoiceResult:
         if len(request.options) < 1:
             raise RequestError("Give at least one option to choose from.")
+        self.adapters.refresh()
         prompt = self.render(request.system, request.messages)
         scored = []
         for option in request.options:
@@ -561,6 +572,7 @@ class LlamaBackend:
     def logits_for(self, tokens: list[int]) -> list[float]:
         """The raw last-position logits after `tokens` (for tests and adapter checks)."""
         self._check_fits(len(tokens), "prompt")
+        self.adapters.refresh()
         return self._evaluate(tokens).astype(float).tolist()
 
 
