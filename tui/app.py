@@ -113,7 +113,8 @@ class LogitscopeApp(App[int]):
 def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSettings | None = None,
             *, session: str | None = None, max_tokens: int = 256) -> int:
     """Open the TUI on `config`; returns the process exit code. Every turn is journaled into a new
-    session, or into the session `session` (a name, id or path; created if new)."""
+    session, or into the store's session `session` (its name, id or id prefix, or a path inside
+    the store; a new name creates it, a path outside the store is refused)."""
     from engine.local import LocalBackend
 
     settings = load_settings()  # a ConfigError reaches the CLI's one error handler
