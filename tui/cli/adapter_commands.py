@@ -68,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     convert.set_defaults(func=_convert)
 
     inspect = commands.add_parser("inspect", help="show an adapter's provenance and tensors")
-    inspect.add_argument("file", metavar="FILE")
+    inspect.add_argument("file", metavar="FILE|NAME", help="a GGUF adapter file, or a name in the library")
     inspect.add_argument("--json", action="store_true", help="machine-readable output")
     inspect.set_defaults(func=_inspect)
 
@@ -126,8 +126,9 @@ def _size(size: int) -> str:
 
 def _inspect(args: argparse.Namespace) -> int:
     from adapters.inspect import inspect_adapter
+    from adapters.library import find_adapter
 
-    info = inspect_adapter(args.file)
+    info = inspect_adapter(find_adapter(args.file))
     if args.json:
         print_json(info.to_json())
         return 0

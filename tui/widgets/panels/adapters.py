@@ -18,6 +18,8 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from adapters.errors import AdapterToolError
+from adapters.library import parse_adapter
 from engine.types import AdapterSpec
 
 from ...messages import AdapterAdded, AdaptersChanged
@@ -119,6 +121,13 @@ class AdaptersPanel(Vertical):
 
     @on(Input.Submitted, "#adapter-path")
     def _submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.post_message(AdapterAdded(AdapterSpec.parse(event.value.strip())))
-            event.input.value = ""
+        text = event.value.strip()
+        if not text:
+            return
+        try:
+            spec = parse_adapter(text)  # a path, or a library name: as --adapter resolves it
+        except AdapterToolError as exc:
+            self.notify(exc.msg, title=exc.title, severity="error", timeout=8, markup=False)
+            return  # the text stays in the box to correct
+        self.post_message(AdapterAdded(spec))
+        event.input.value = ""
