@@ -1,6 +1,7 @@
 """The `logitscope` console script: argument parsing and error reporting for every subcommand.
 
-With no arguments it opens the TUI on the embedded default model. Each subcommand lives in its
+With no arguments it opens the TUI on the embedded default model; options without a command
+(`logitscope --temperature 0 --no-system`) are the `tui` command's. Each subcommand lives in its
 own module with a `register(subparsers)` function; handlers return an exit code. Engine errors
 become one clear message on stderr (exit 1), never a traceback.
 """
@@ -23,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="logitscope",
         description="A keyboard-driven terminal lab for interrogating local language models. "
-                    "Run without arguments to open the TUI on the default model.",
+                    "Run without arguments to open the TUI on the default model; options "
+                    "without a command (logitscope --temperature 0) are the tui command's.",
     )
     parser.add_argument("--version", action="version", version=f"logitscope {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -32,12 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What the top-level parser itself accepts; any other leading flag belongs to the default command.
+TOP_LEVEL_FLAGS = frozenset({"-h", "--help", "--version"})
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
+    if argv and argv[0].startswith("-") and argv[0] not in TOP_LEVEL_FLAGS:
+        argv = ["tui", *argv]  # `logitscope --temperature 0` opens the TUI with that setting
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
         if args.command is None:
-            args = parser.parse_args(["tui", *(argv or [])])
+            args = parser.parse_args(["tui", *argv])
         else:
             parser.parse_args([args.command, "--help"])
             return 2

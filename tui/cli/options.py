@@ -10,6 +10,7 @@ import argparse
 from engine.default_model import default_model_path
 from engine.errors import RequestError
 from engine.seeds import MAX_SEED, check_seed
+from engine.threads import default_thread_count
 from engine.types import AdapterSpec, ModelConfig, SamplingSettings, SystemPrompt
 
 
@@ -19,9 +20,26 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--n-ctx", type=int, default=4096, help="context window in tokens (default 4096)")
     group.add_argument("--n-gpu-layers", type=int, default=0,
                        help="layers offloaded to the GPU by llama.cpp; -1 = all (default 0)")
+    add_threads_option(group)
     group.add_argument("--adapter", action="append", default=[], metavar="FILE[:SCALE]",
                        help="GGUF LoRA adapter (a path, or a name in the adapter library) at a "
                             "scale (default 1.0; negative allowed); repeatable")
+
+
+def add_threads_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument("--threads", type=thread_count, default=None, metavar="N",
+                        help="CPU threads llama.cpp computes with (default: all the CPUs this "
+                             f"process may use, here {default_thread_count()})")
+
+
+def thread_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of threads, 1 or more (got {text!r})")
+    return value
 
 
 def add_system_options(parser: argparse.ArgumentParser) -> None:
@@ -67,6 +85,7 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         model_path=path,
         n_ctx=args.n_ctx,
         n_gpu_layers=args.n_gpu_layers,
+        n_threads=args.threads,  # None: the engine's default_thread_count()
         adapters=tuple(_resolve(AdapterSpec.parse(a)) for a in args.adapter),
     )
 

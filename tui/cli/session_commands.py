@@ -21,6 +21,7 @@ from sessions.export import FORMATS, one_of, write_export
 from sessions.partial import FAILED, failed
 
 from .jsonout import print_json
+from .options import add_threads_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -78,6 +79,7 @@ def _add_config_options(p: argparse.ArgumentParser) -> None:
     system.add_argument("--no-system", action="store_true", help="no system message at all")
     system.add_argument("--empty-system", action="store_true", help="an empty system message")
     p.add_argument("--n-ctx", type=int, default=None, help="context size (default: as recorded)")
+    add_threads_option(p)
 
 
 # ----- helpers ---------------------------------------------------------------------------------
@@ -111,7 +113,7 @@ def _run_config(args: argparse.Namespace):  # -> RunConfig
     return RunConfig(model_path=args.model, adapters=adapters, system=system)
 
 
-def _backend(session: Session, config, n_ctx: int | None):
+def _backend(session: Session, config, n_ctx: int | None, n_threads: int | None = None):
     from engine import LocalBackend
     from engine.types import ModelConfig
     from sessions.rerun import preflight, resolve
@@ -121,7 +123,8 @@ def _backend(session: Session, config, n_ctx: int | None):
         raise SessionError(f"Session {session.id!r} has no turns to run.")
     first = session.turns[0]
     model, adapters, _ = resolve(first, config)
-    return LocalBackend(ModelConfig(model, n_ctx=n_ctx or first.provenance.n_ctx, adapters=adapters))
+    return LocalBackend(ModelConfig(model, n_ctx=n_ctx or first.provenance.n_ctx, n_threads=n_threads,
+                                    adapters=adapters))
 
 
 def _discard_if_empty(store: SessionStore, target: Session | None) -> str:
@@ -210,7 +213,7 @@ def _run_under_new_config(args: argparse.Namespace, relation: str, save: bool, j
     try:
         source = _open(store, args.session)
         config = _run_config(args)
-        backend = _backend(source, config, args.n_ctx)
+        backend = _backend(source, config, args.n_ctx, args.threads)
         if save:
             target = store.create(args.name or f"{source.id}-{relation}",
                                   SessionOrigin(source.id, relation, config.describe()))
