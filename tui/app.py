@@ -49,6 +49,13 @@ def write_numbered(folder: Path, svg: str) -> Path:
 
 class LogitscopeApp(App[int]):
     CSS_PATH = ["app.tcss", "sessions.tcss"]
+    # A compact Footer gives every key `margin-right: 1`, the docked-right "^p palette" key too:
+    # that last column then shows the scrolling keys behind it ("palettea"). Flush it right.
+    CSS = """
+    Footer.-compact FooterKey.-command-palette {
+        margin-right: 0;
+    }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [*APP_BINDINGS]
     TITLE = "logitscope"
 
