@@ -29,6 +29,7 @@ from .distribution import summarise
 from .errors import AdapterError, ContextOverflowError, ModelLoadError, RequestError
 from .fingerprint import file_sha256
 from .gguf import check_gguf_file
+from .log_excerpt import GGML_LOG_LEVEL_ERROR, KEEP, excerpt, levelled_lines
 from .seeds import check_seed, random_seed
 from .threads import default_thread_count
 from .types import (
@@ -63,9 +64,13 @@ _backend_initialised = False
 class LogSink:
     """Receives llama.cpp's log through `llama_log_set` and keeps the recent lines for errors."""
 
-    def __init__(self, write: Callable[[str], None]) -> None:
+    def __init__(self, write: Callable[[str], None], path: str | None = None) -> None:
         self._write = write
         self.recent: list[str] = []
+        self._levels: list[int] = []  # the level of each fragment; aligned with `recent` from the end
+        # Where `write` goes, for the details' "more lines in ..." (the worker passes a file's write).
+        owner_name = getattr(getattr(write, "__self__", None), "name", None)
+        self.path = path or (owner_name if isinstance(owner_name, str) else None)
         # Keep a reference: llama.cpp holds only the raw function pointer.
         self._callback = llama_cpp.llama_log_callback(self._on_log)
         llama_cpp.llama_log_set(self._callback, ctypes.c_void_p(0))
@@ -74,12 +79,21 @@ class LogSink:
         line = text.decode("utf-8", errors="replace")
         self._write(line)
         self.recent.append(line)
+        self._levels.append(level)
         if len(self.recent) > 400:
             del self.recent[:200]
+        if len(self._levels) > 400:
+            del self._levels[:200]
 
-    def tail(self, lines: int = 12) -> str:
-        joined = "".join(self.recent)
-        return "\n".join(joined.splitlines()[-lines:])
+    def lines(self) -> list[tuple[str, int | None]]:
+        """The recent lines, each with its llama.cpp log level."""
+        levels = self._levels[-len(self.recent):] if self.recent else []
+        fragments = self.recent[-len(levels):] if levels else []
+        return levelled_lines(fragments, levels)
+
+    def tail(self, lines: int = KEEP) -> str:
+        """The recent lines that explain an error (warnings, errors), else the last few."""
+        return excerpt(self.lines(), self.path, keep=lines)
 
 
 class AdapterSlots:
@@ -577,7 +591,8 @@ class LlamaBackend:
 
 
 def _reason(log: LogSink, exc: Exception) -> str:
-    errors = [line.strip() for line in "".join(log.recent).splitlines()
-              if "error" in line.lower() or "failed" in line.lower() or "invalid" in line.lower()]
+    lines = log.lines()
+    errors = [text.strip() for text, level in lines if level == GGML_LOG_LEVEL_ERROR]
+    errors = errors or [text.strip() for text, _ in lines
+                        if any(word in text.lower() for word in ("error", "failed", "invalid"))]
     return errors[-1] if errors else str(exc)
-

@@ -23,6 +23,7 @@ from .crash_diagnosis import PHASE_FIRST_DECODE, PHASE_LATER, PHASE_LOAD, worker
 from .errors import EngineClosedError, EngineError, ModelLoadError, WorkerDiedError
 from .gguf import check_gguf_file
 from .locations import llama_log_path
+from .log_excerpt import excerpt
 from .types import (
     AdapterSpec,
     Capabilities,
@@ -182,7 +183,12 @@ class LocalBackend:
             return self._gone()
         return worker_died_error(process.exitcode, self._phase, self.log_path, self._log_tail())
 
-    def _log_tail(self, lines: int = 20) -> str:
+    def _log_tail(self) -> str:
+        """The lines at the end of llama.cpp's log that explain the death (errors, warnings, asserts).
+
+        The file has no log levels (the worker writes the text, and stderr lands there too), so
+        the lines are chosen by what they say; the details end with how many more are in the file.
+        """
         try:
             with open(self.log_path, "rb") as handle:
                 handle.seek(0, 2)
@@ -190,7 +196,8 @@ class LocalBackend:
                 text = handle.read().decode("utf-8", errors="replace")
         except OSError:
             return ""
-        return "\n".join(text.splitlines()[-lines:])
+        lines = text.splitlines()[1:] if len(text) >= 8192 else text.splitlines()  # a cut first line
+        return excerpt([(line, None) for line in lines], self.log_path)
 
     def _call(self, command: Command, payload: Any = None) -> Any:
         with self._lock:

@@ -52,6 +52,9 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "\\n").replace("`", "'") or "∅"
 
 
+RANK_NOTE = "rank: how many tokens were more likely than the chosen one (0 = top-1)."
+
+
 def _token_table(turn: Turn) -> list[str]:
     rows = ["| # | token | p | rank | entropy | top alternatives |", "|---|---|---|---|---|---|"]
     for s in turn.steps:
@@ -89,7 +92,7 @@ def turn_markdown(number: int, turn: Turn) -> list[str]:
         out += _quote(turn.answer) + [""]
     if turn.steps:
         out += ["<details><summary>Token steps</summary>", ""] + _token_table(turn)
-        out += ["", "</details>", ""]
+        out += ["", RANK_NOTE, "", "</details>", ""]
     return out
 
 

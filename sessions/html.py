@@ -125,6 +125,7 @@ def export_html(session: Session, rich_tooltips: bool | None = None) -> str:
         f"<body><main><h1>{html.escape(h.name)}</h1>"
         f'<div class="sub">Session {html.escape(h.id)} · created {html.escape(h.created)} · '
         f"{len(session.turns)} turns · {total} tokens · mean token probability {mean_p:.2f}{origin}</div>"
-        f'<div class="legend">p = 0 {legend} p = 1 · hover a token for its top-k</div>'
+        f'<div class="legend">p = 0 {legend} p = 1 · hover a token for its top-k · '
+        "rank: tokens more likely than the chosen one (0 = top-1)</div>"
         f"{turns}</main></body></html>\n"
     )

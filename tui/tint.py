@@ -25,7 +25,7 @@ WHITE, BLACK = Color(255, 255, 255), Color(0, 0, 0)
 LEGENDS = {
     "probability": "tint: probability of the chosen token (red low, green high)",
     "entropy": "tint: entropy of the distribution (green certain, red spread)",
-    "rank": "tint: rank of the chosen token (green top-1, yellow 2nd, red lower)",
+    "rank": "tint: rank = tokens more likely (green 0, amber 1-2, red 3+)",
 }
 
 

@@ -19,7 +19,8 @@ from ..keymap import ALL_BINDINGS
 
 PANEL_KEYS = [
     ("adapters panel", "space / + / - / x", "toggle, scale ±0.1, remove the highlighted adapter"),
-    ("inspector", "↑/↓ Enter", "branch from the highlighted alternative"),
+    ("inspector", "↑/↓ Enter", "branch from the highlighted alternative; its rows 1-5 are the keys "
+                               "1-5, while rank counts the tokens more likely (rank 0 = top-1)"),
     ("anywhere", "ctrl+p", "command palette (every action)"),
     ("anywhere", "ctrl+q", "quit"),
 ]

@@ -2,7 +2,9 @@
 
 It shows the chosen token, its probability and rank, the entropy, the effective vocabulary
 (exp(entropy): how many equally likely tokens would give the same uncertainty) and the top-1
-mass, then the top-k alternatives as bars. Selecting an alternative (Enter, or 1-5 from the
+mass, then the top-k alternatives as bars. The rank is the JSON's and the exports': how many
+tokens were more likely than the chosen one, so 0 is the top-1. The first five alternatives are
+labelled with the keys 1-5 that pick them; selecting an alternative (Enter, or 1-5 from the
 transcript) asks the screen to continue the answer from that token in a new branch.
 """
 
@@ -20,12 +22,18 @@ from engine.types import TokenStep
 from ..messages import AlternativeChosen
 
 BAR_WIDTH = 14
+KEYED = 5  # alternatives 1-5 have keys (tui/keymap.py branch_1..branch_5)
 
 
 def bar(prob: float, width: int = BAR_WIDTH) -> str:
     eighths = round(max(0.0, min(1.0, prob)) * width * 8)
     full, part = divmod(eighths, 8)
     return ("█" * full + (" ▏▎▍▌▋▊▉"[part] if part else "")).ljust(width)
+
+
+def rank_label(rank: int) -> str:
+    """`rank 0 (top-1)`, `rank 2 (2 more likely)`: the rank says how many tokens beat this one."""
+    return f"rank {rank} ({'top-1' if rank == 0 else f'{rank} more likely'})"
 
 
 def token_repr(text: str) -> str:
@@ -57,14 +65,16 @@ class Inspector(Vertical):
         text.append(repr(step.text) if step.text else "∅ (end / partial char)", style="reverse")
         if step.forced:
             text.append(" (chosen by you)", style="italic")
-        text.append(f"\np {step.prob:.3f}   rank {step.rank + 1}\n")
+        text.append(f"\np {step.prob:.3f}   {rank_label(step.rank)}\n")
         text.append(f"entropy {step.entropy:.2f} nats\neff. vocab {step.effective_vocab:.1f}   ")
         text.append(f"top-1 {step.top1_prob:.2f}")
+        if step.top:
+            text.append(f"\nkeys 1-{min(KEYED, len(step.top))}: branch from that row", style="dim")
         summary.update(text, layout=False)  # fixed height in the CSS
         labels = []
         for n, alt in enumerate(step.top):
             label = Text()
-            label.append(f"{n + 1:>2} ", style="dim")
+            label.append(f"{n + 1:>2} " if n < KEYED else "   ", style="dim")  # a key, not a rank
             label.append(f"{token_repr(alt.text)[:12]:<12} ", style="bold" if alt.id == step.id else "")
             label.append(bar(alt.prob), style="green" if alt.id == step.id else "cyan")
             label.append(f" {alt.prob:6.1%}")
