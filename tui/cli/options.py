@@ -86,19 +86,15 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         n_ctx=args.n_ctx,
         n_gpu_layers=args.n_gpu_layers,
         n_threads=args.threads,  # None: the engine's default_thread_count()
-        adapters=tuple(_resolve(AdapterSpec.parse(a)) for a in args.adapter),
+        adapters=adapter_specs(args.adapter),
     )
 
 
-def _resolve(spec: AdapterSpec) -> AdapterSpec:
-    """`--adapter hello` finds hello.gguf in the adapter library; a path is used as given."""
-    from adapters.errors import AdapterToolError
-    from adapters.library import resolve_adapter
+def adapter_specs(typed: list[str]) -> tuple[AdapterSpec, ...]:
+    """`--adapter NAME|FILE[:SCALE]`, resolved as F3 and `adapter inspect` resolve them."""
+    from adapters.library import parse_adapter
 
-    try:
-        return AdapterSpec(str(resolve_adapter(spec.path)), spec.scale)
-    except AdapterToolError:
-        return spec  # the engine reports a missing file clearly
+    return tuple(parse_adapter(text) for text in typed)
 
 
 def system_prompt(args: argparse.Namespace) -> SystemPrompt:

@@ -21,7 +21,7 @@ from sessions.export import FORMATS, one_of, write_export
 from sessions.partial import FAILED, failed
 
 from .jsonout import print_json
-from .options import add_threads_option
+from .options import adapter_specs, add_threads_option
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -102,7 +102,7 @@ def _run_config(args: argparse.Namespace):  # -> RunConfig
     if args.no_adapters:
         adapters = ()
     elif args.adapter:
-        adapters = tuple(AdapterSpec.parse(text) for text in args.adapter)
+        adapters = adapter_specs(args.adapter)
     system = None
     if args.system is not None:
         system = SystemPrompt.custom(args.system)
