@@ -202,3 +202,22 @@ def test_markdown_export_shows_a_failed_turn_s_error(failed_session, capsys, tmp
     first, second = out_file.read_text().split("## Turn 2")
     assert "**Failed:** The llama.cpp worker was killed by SIGKILL." in first
     assert "Failed" not in second
+
+
+def test_show_names_a_regeneration_and_a_branch_by_what_they_are(store, capsys):
+    rng = random.Random(5)
+    session = store.create("forks")
+    first = record_turn(session, *synthetic.generation(rng, 4))
+    record_turn(session, *synthetic.generation(rng, 4), parent=first.id)  # F8: no position
+    record_turn(session, *synthetic.generation(rng, 4), parent=first.id, branch_position=2)
+    code, out, _ = run(["session", "show", "forks"], capsys)
+    assert code == 0
+    assert f"regeneration of {first.id}\n" in out and f"branch of {first.id}@2\n" in out
+    assert "@None" not in out
+
+
+def test_list_shows_each_session_s_file_name(store, capsys):
+    code, out, _ = run(["session", "list"], capsys)
+    assert code == 0
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert lines["first"].endswith("first.jsonl") and lines["second"].endswith("second.jsonl")

@@ -161,7 +161,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         note = f"  [{i.problems} damaged record(s) skipped]" if i.problems else ""
         origin = f"  ({i.origin.relation} of {i.origin.session})" if i.origin else ""
         print(f"{i.id:<28} {i.created[:19]:<20} {i.turns:>5} turns  {i.model or '-'}  "
-              f"{i.name if i.name != i.id else ''}{origin}{note}")
+              f"{i.name if i.name != i.id else ''}{origin}{note}  {Path(i.path).name}")
     return 0
 
 
@@ -186,7 +186,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"derived from {h.origin.session} by {h.origin.relation}: {h.origin.config}")
     for n, turn in enumerate(session.turns, 1):
         p = turn.provenance
-        branch = f" branch of {turn.parent}@{turn.branch_position}" if turn.parent else ""
+        branch = ("" if not turn.parent else f" regeneration of {turn.parent}"
+                  if turn.branch_position is None else f" branch of {turn.parent}@{turn.branch_position}")
         print(f"\n[{n}] {turn.kind.value} {turn.id} {turn.created}{branch}")
         print(f"    model {Path(p.model_path).name} sha256 {p.model_sha256[:12]}  system "
               f"{p.system.describe()}  seed {p.sampling.seed}"
