@@ -5,7 +5,7 @@ LOGITSCOPE_CONFIG environment variable names another). Example:
 
     [keymap]            # binding id = "key[,key...]"
     cycle_tint = "f7,ctrl+t"
-    regenerate = "ctrl+r"
+    regenerate = "f8,ctrl+g"
 
     [ui]
     tint = "entropy"    # probability | entropy | rank

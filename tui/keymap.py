@@ -1,8 +1,11 @@
 """Every key binding of the main screen in one table, each with an id the config can rebind.
 
 The help screen and the command palette read this same table, so what they list is what the
-keys do. Function keys work from anywhere (even while typing a message); the single-letter keys
-work when the transcript has focus (Escape or Tab gets there from the message box).
+keys do. Function keys and ctrl keys work from anywhere, even while typing a message. No action
+sits on a letter: a printable key typed while the transcript has focus goes to the message box
+(stray typing after an Escape must not regenerate or edit anything). The transcript keeps the
+arrows, Home/End and [ ] (switching branches changes nothing); the keys 1-5 branch from an
+alternative while the inspector's list has focus (Tab from the transcript).
 """
 
 from __future__ import annotations
@@ -21,25 +24,22 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("f9", "edit_last", "Edit last", id="edit_last", tooltip="Edit the last message and resend"),
     Binding("escape", "escape", "Cancel", id="cancel", priority=True,
             tooltip="Cancel the generation, or switch focus between message box and transcript"),
-    Binding("left,h", "cursor(-1)", "Previous token", id="cursor_left", show=False),
-    Binding("right,l", "cursor(1)", "Next token", id="cursor_right", show=False),
-    Binding("up,k", "answer(-1)", "Previous answer", id="answer_up", show=False),
-    Binding("down,j", "answer(1)", "Next answer", id="answer_down", show=False),
+    Binding("ctrl+n", "new_chat", "New conversation", id="new_chat", show=False,
+            tooltip="Start a new conversation (the message box gets the focus)"),
+    Binding("ctrl+r", "ask_fresh", "Ask again, fresh", id="ask_fresh", show=False,
+            tooltip="Ask the selected turn's message again as a new turn with no history, "
+                    "under the current configuration"),
+    Binding("left", "cursor(-1)", "Previous token", id="cursor_left", show=False),
+    Binding("right", "cursor(1)", "Next token", id="cursor_right", show=False),
+    Binding("up", "answer(-1)", "Previous answer", id="answer_up", show=False),
+    Binding("down", "answer(1)", "Next answer", id="answer_down", show=False),
     Binding("home", "cursor_edge(0)", "First token", id="cursor_first", show=False),
     Binding("end", "cursor_edge(1)", "Last token", id="cursor_last", show=False),
     Binding("[", "switch_branch(-1)", "Previous branch", id="branch_prev", show=False),
     Binding("]", "switch_branch(1)", "Next branch", id="branch_next", show=False),
-    Binding("1", "branch_from(0)", "Branch from alternative 1", id="branch_1", show=False),
-    Binding("2", "branch_from(1)", "Branch from alternative 2", id="branch_2", show=False),
-    Binding("3", "branch_from(2)", "Branch from alternative 3", id="branch_3", show=False),
-    Binding("4", "branch_from(3)", "Branch from alternative 4", id="branch_4", show=False),
-    Binding("5", "branch_from(4)", "Branch from alternative 5", id="branch_5", show=False),
-    Binding("i", "focus_inspector", "Pick an alternative in the inspector", id="inspector", show=False),
-    Binding("t", "cycle_tint", "Cycle tint", id="cycle_tint_letter", show=False),
-    Binding("r", "regenerate", "Regenerate", id="regenerate_letter", show=False),
-    Binding("e", "edit_last", "Edit last message", id="edit_last_letter", show=False),
-    Binding("p", "show_prompt", "Rendered prompt", id="show_prompt_letter", show=False),
-    Binding("n", "new_chat", "New conversation", id="new_chat", show=False),
+    *(Binding(str(n), f"branch_from({n - 1})", f"Branch from alternative {n}", id=f"branch_{n}", show=False,
+              tooltip=f"Branch from alternative {n} (while the inspector's list has focus)")
+      for n in range(1, 6)),
 ]
 
 # App-level: these work on every screen, modals included.

@@ -7,7 +7,7 @@ from pilot_helpers import ask, settle, to_transcript
 from tui.widgets.transcript import AnswerView
 
 
-async def test_number_key_forks_at_the_cursor_with_continue_from(make_app, backend):
+async def test_a_number_key_in_the_inspector_forks_at_the_cursor_with_continue_from(make_app, backend):
     backend.script = [["Yes", ",", " the", " sky", " is", " blue", "."], [" green", "."]]
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -17,7 +17,7 @@ async def test_number_key_forks_at_the_cursor_with_continue_from(make_app, backe
         await pilot.press("home", "right", "right", "right", "right", "right")  # " blue"
         original = app.chat.conversation.turns[0].answer
         step = original.steps[5]
-        await pilot.press("2")
+        await pilot.press("tab", "2")  # the inspector's row 2
         await settle(pilot)
         turn = app.chat.conversation.turns[0]
         assert len(turn.branches) == 2 and turn.active == 1
@@ -38,7 +38,7 @@ async def test_enter_on_an_inspector_alternative_forks_too(make_app, backend):
         await settle(pilot)
         await ask(pilot)
         await to_transcript(pilot)
-        await pilot.press("home", "i")
+        await pilot.press("home", "tab")
         assert app.screen.focused.id == "alternatives"
         await pilot.press("down", "down", "enter")
         await settle(pilot)
@@ -53,7 +53,7 @@ async def test_brackets_switch_back_to_the_original_branch(make_app):
         await settle(pilot)
         await ask(pilot)
         await to_transcript(pilot)
-        await pilot.press("home", "3")
+        await pilot.press("home", "tab", "3")
         await settle(pilot)
         turn = app.chat.conversation.turns[0]
         forked_text = turn.answer.text

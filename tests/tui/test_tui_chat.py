@@ -57,7 +57,7 @@ async def test_cursor_moves_token_by_token_and_inspector_follows(make_app):
         summary = str(app.screen.query_one("#inspector-summary").render())
         assert "token 0" in summary and "Yes" in summary and "entropy" in summary
         assert "eff. vocab" in summary and "top-1" in summary
-        await pilot.press("right", "right", "l")
+        await pilot.press("right", "right", "right")
         assert app.screen.cursor == (0, 3)
         await pilot.press("left")
         assert app.screen.cursor == (0, 2)
@@ -80,9 +80,9 @@ async def test_tint_cycles_probability_entropy_rank(make_app):
         assert "entropy" in str(app.screen.query_one("#legend").render())
         assert app.screen.query_one(AnswerView).text.spans != before
         await to_transcript(pilot)
-        await pilot.press("t")
+        await pilot.press("f7")
         assert app.screen.tint == "rank"
-        await pilot.press("t")
+        await pilot.press("f7")
         assert app.screen.tint == "probability"
 
 
@@ -117,7 +117,7 @@ async def test_regenerate_adds_a_branch_and_keeps_the_first(make_app):
         turn = app.chat.conversation.turns[0]
         assert [b.text for b in turn.branches] == ["Yes.", "No."] and turn.active == 1
         await to_transcript(pilot)
-        await pilot.press("r")
+        await pilot.press("f8")
         await settle(pilot)
         assert len(turn.branches) == 3
 
@@ -165,9 +165,10 @@ async def test_new_conversation_clears_the_transcript(make_app):
         await settle(pilot)
         await ask(pilot)
         await to_transcript(pilot)
-        await pilot.press("n")
+        await pilot.press("ctrl+n")
         await pilot.pause()
         assert app.chat.conversation.turns == [] and not app.screen.query(AnswerView)
+        assert app.screen.focused is app.screen.query_one("#message")  # ready to type
         assert app.screen.query_one(Inspector).query_one("#alternatives").option_count == 0
 
 

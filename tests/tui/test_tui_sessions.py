@@ -38,9 +38,9 @@ async def test_branches_and_regenerations_record_their_parent(make_app, backend)
         await settle(pilot)
         await ask(pilot)
         await to_transcript(pilot)
-        await pilot.press("home", "right", "right", "2")  # fork at token 2
+        await pilot.press("home", "right", "right", "tab", "2")  # fork at token 2
         await settle(pilot)
-        await pilot.press("r")  # regenerate
+        await pilot.press("f8")  # regenerate
         await settle(pilot)
         turns = journaled(app).turns
         assert len(turns) == 3

@@ -56,14 +56,14 @@ def test_answer_with_cursor_and_inspector(snap_compare):
 def test_tint_modes(snap_compare, presses):
     async def run_before(pilot):
         await answered(pilot)
-        await pilot.press(*["t"] * presses)
+        await pilot.press(*["f7"] * presses)
     assert snap(snap_compare, make(), run_before)
 
 
 def test_forked_branch(snap_compare):
     async def run_before(pilot):
         await answered(pilot, 5)
-        await pilot.press("2")
+        await pilot.press("tab", "2")
         await settle(pilot)
         await pilot.press("home", *["right"] * 5)
     assert snap(snap_compare, make(), run_before)
@@ -91,7 +91,7 @@ def test_side_panel_wide_keeps_the_inspector(snap_compare):
 def test_rendered_prompt_modal(snap_compare):
     async def run_before(pilot):
         await answered(pilot)
-        await pilot.press("p")
+        await pilot.press("f6")
         await settle(pilot)
     assert snap(snap_compare, make(), run_before)
 

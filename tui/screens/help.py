@@ -19,8 +19,11 @@ from ..keymap import ALL_BINDINGS
 
 PANEL_KEYS = [
     ("adapters panel", "space / + / - / x", "toggle, scale ±0.1, remove the highlighted adapter"),
-    ("inspector", "↑/↓ Enter", "branch from the highlighted alternative; its rows 1-5 are the keys "
-                               "1-5, while rank counts the tokens more likely (rank 0 = top-1)"),
+    ("transcript", "←/→ ↑/↓ Home/End [ ]", "move the token cursor, move between answers, switch branch; "
+                                           "any other key you type goes to the message box"),
+    ("transcript", "Tab", "to the inspector's alternatives"),
+    ("inspector", "↑/↓ Enter 1-5", "branch from the highlighted alternative; its rows 1-5 are the keys "
+                                   "1-5, while rank counts the tokens more likely (rank 0 = top-1)"),
     ("anywhere", "ctrl+p", "command palette (every action)"),
     ("anywhere", "ctrl+q", "quit"),
 ]
@@ -51,8 +54,10 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-box") as box:
             box.border_title = "Keys"
             yield Static(
-                "Type a message and press Enter. Escape cancels a generation, or moves to the "
-                "transcript, where the letter keys below work. Rebind any key by id in "
+                "Type a message and press Enter. Escape cancels a generation, or moves between the "
+                "message box and the transcript. Actions sit on F-keys and ctrl keys, so they work "
+                "while you type; in the transcript, letters you type go to the message box. Rebind "
+                "any key by id in "
                 f"[keymap] of {self.settings.source or 'the config file (LOGITSCOPE_CONFIG)'}.",
                 id="help-intro", markup=False,
             )

@@ -71,7 +71,10 @@ class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
         with Horizontal(id="body"):
             with Vertical(id="chat"):
                 yield Transcript(id="transcript")
-                yield Input(placeholder="Ask something⏎   (F1 help · Esc cancel/transcript)", id="message")
+                # select_on_focus off: coming back to a draft (Esc, Esc) must not select it for the
+                # next key to replace, nor swallow the key typed in the transcript that moved here.
+                yield Input(placeholder="Ask something⏎   (F1 help · Esc cancel/transcript)", id="message",
+                            select_on_focus=False)
             yield SystemPanel(self.chat.system, id="panel-system", classes="panel")
             yield AdaptersPanel(self.chat.adapters, self.backend.capabilities.lora_hot_swap,
                                 id="panel-adapters", classes="panel")
@@ -86,8 +89,10 @@ class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
 
     def on_mount(self) -> None:
         self.setup_stream_timer()
-        self.query_one(Transcript).set_tint(self.tint)
-        self.query_one("#message", Input).focus()
+        transcript = self.query_one(Transcript)
+        transcript.set_tint(self.tint)
+        transcript.typing_target = self.query_one("#message", Input)  # stray typing lands there
+        transcript.typing_target.focus()
         self.refresh_status()
         if self.load_on_start:
             self.start_model_load(None)
@@ -230,6 +235,7 @@ class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
         await self.query_one(Transcript).rebuild([])
         self.query_one(Inspector).show(None)
         self.query_one(AnswerPlot).show([])
+        self.query_one("#message", Input).focus()  # a new conversation starts with typing
 
 
 if TYPE_CHECKING:

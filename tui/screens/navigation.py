@@ -73,14 +73,19 @@ class Navigation:
         turn_index, pos = self.cursor
         turn = self.chat.conversation.turns[turn_index]
         if len(turn.branches) < 2:
-            self.notify("This answer has one branch. Pick an alternative (1-5 or i) to make another.", timeout=3)
+            self.notify("This answer has one branch. Tab to the inspector and pick an alternative (1-5 or Enter) to make another.", timeout=3)
             return
         turn.active = (turn.active + delta) % len(turn.branches)
         set_cursor(self, turn_index, max(0, min(pos, len(steps_of(self, turn_index)) - 1)))
 
     def action_focus_inspector(self: TokenHost) -> None:
+        """To the inspector's alternatives, the cursor placed first if there was none."""
+        if self.cursor is None:
+            place_cursor(self)
         if self.current_step() is not None:
             self.query_one("#alternatives").focus()
+        else:
+            self.notify("No answer yet: ask something first.", timeout=3)
 
     def on_alternative_chosen(self: TokenHost, event: AlternativeChosen) -> None:  # a mixin: no @on here
         self.action_branch_from(event.index)

@@ -37,7 +37,7 @@ from .replay_actions import ReplayActions
 from .token_view import TokenView
 
 _NAVIGATION = {"cursor_left", "cursor_right", "answer_up", "answer_down", "cursor_first",
-               "cursor_last", "branch_prev", "branch_next", "inspector", "cycle_tint_letter"}
+               "cursor_last", "branch_prev", "branch_next", "cycle_tint"}
 
 
 if TYPE_CHECKING:
@@ -50,6 +50,14 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *(b for b in MAIN_BINDINGS if b.id in _NAVIGATION),
+        # Replay is read-only and has no message box, so its single letters cannot be stray typing.
+        Binding("h", "cursor(-1)", "Previous token", id="replay_cursor_left", show=False),
+        Binding("l", "cursor(1)", "Next token", id="replay_cursor_right", show=False),
+        Binding("k", "answer(-1)", "Previous answer", id="replay_answer_up", show=False),
+        Binding("j", "answer(1)", "Next answer", id="replay_answer_down", show=False),
+        Binding("t", "cycle_tint", "Tint", id="replay_tint", show=False),
+        Binding("i", "focus_inspector", "Inspector", id="replay_inspector", show=False,
+                tooltip="Focus the inspector's list of alternatives"),
         Binding("escape,q", "close", "Back", id="replay_close"),
         Binding("pagedown,n", "page(1)", "Next page", id="replay_next_page", priority=True),
         Binding("pageup,p", "page(-1)", "Prev page", id="replay_prev_page", priority=True),
@@ -141,16 +149,19 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
                 f"{len(self.groups)} · page {self.page + 1}/{len(self.pages)}")
 
     def refresh_status(self, activity: str = "") -> None:
+        """One short line: the activity first (a long session name is what gets cut, at the end),
+        then the session's name, size and where it came from (its id and date are in the
+        browser; the page is in the transcript's title)."""
         h = self.session.header
-        parts = [f" session {h.name} ({h.id})", f"created {h.created[:16].replace('T', ' ')}",
-                 f"{len(self.session.turns)} records", "read-only"]
+        parts = [f"session {h.name}", f"{len(self.session.turns)} records", "read-only"]
         if h.origin:
             parts.append(f"{h.origin.relation} of {h.origin.session}")
         if self.session.problems:
-            parts.append(f"{len(self.session.problems)} damaged records skipped")
+            parts.append(f"{len(self.session.problems)} damaged skipped")
+        line = Content(" │ ".join(parts))
         if activity:
-            parts.append(activity)
-        self.query_one("#status", Static).update(Content(" │ ".join(parts)), layout=False)
+            line = Content.assemble((activity, "bold"), " │ ", line)
+        self.query_one("#status", Static).update(Content(" ") + line, layout=False)
 
     # ----- keys --------------------------------------------------------------------------------
 

@@ -3,12 +3,21 @@
 Each turn is a UserMessage and an AnswerView (answer.py), rendered from the conversation model.
 While a generation streams, the screen calls `refresh_answer` once per frame with whatever
 arrived, however fast tokens come.
+
+On the main screen a printable key typed here is not a command: it goes into the message box
+(`typing_target`), which then takes the focus, so someone who pressed Escape and went on typing
+loses nothing and fires nothing. It is inserted at once rather than posted as a message: keys
+typed before the focus moves must land in the order they were typed. Only `[` and `]`
+(switching branches, which changes nothing) stay keys here.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
+from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.widgets import Input
 from textual.widgets import Static
 
 from ..conversation import Turn
@@ -20,13 +29,35 @@ class UserMessage(Static):
     """A user turn."""
 
 
+KEYS_KEPT = frozenset("[]")  # printable keys that stay bindings while the transcript has focus
+
+
 class Transcript(VerticalScroll, can_focus=True):
     """Scrolls the turns; focus it to move the token cursor with the arrow keys."""
+
+    BINDINGS = [
+        Binding("tab", "screen.focus_inspector", "Inspector", id="transcript_inspector", show=False,
+                tooltip="To the inspector's alternatives (1-5 or Enter branches from one)"),
+    ]
+
+    typing_target: Input | None = None
+    """Where printable keys typed here go (the main screen's message box); None: nowhere (replay)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.tint = "probability"
         self.legend = Static(LEGENDS[self.tint], id="legend")
+
+    def on_key(self, event: events.Key) -> None:
+        # Runs before the screen's bindings are looked up (they are checked once the key has
+        # bubbled to the app), so stopping the key here keeps it from triggering any of them.
+        target = self.typing_target
+        if target is not None and event.is_printable and event.character \
+                and event.character not in KEYS_KEPT:
+            event.stop()
+            event.prevent_default()
+            target.insert_text_at_cursor(event.character)
+            target.focus()
 
     def compose(self):
         yield self.legend
