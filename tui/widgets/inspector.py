@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from engine.types import TokenStep
+from engine.types import TokenAlternative, TokenStep
 
 from ..messages import AlternativeChosen
 
@@ -36,8 +36,19 @@ def rank_label(rank: int) -> str:
     return f"rank {rank} ({'top-1' if rank == 0 else f'{rank} more likely'})"
 
 
-def token_repr(text: str) -> str:
-    return repr(text)[1:-1] if text else "∅"
+def token_repr(alt: TokenAlternative) -> str:
+    """A token on one line: control characters escaped (`\\n`), bytes that are not UTF-8 as `\\xNN`.
+
+    Not `repr`: that would escape the backslash of a `\\xNN` escape again (`\\\\xf0`), and a
+    token that is a backslash would show as two."""
+    if alt.piece is not None:
+        try:
+            text = alt.piece.decode("utf-8")
+        except UnicodeDecodeError:
+            return "".join(f"\\x{b:02x}" for b in alt.piece)
+    else:
+        text = alt.text  # already escaped where it was not UTF-8
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text) or "∅"
 
 
 class Inspector(Vertical):
@@ -75,7 +86,7 @@ class Inspector(Vertical):
         for n, alt in enumerate(step.top):
             label = Text()
             label.append(f"{n + 1:>2} " if n < KEYED else "   ", style="dim")  # a key, not a rank
-            label.append(f"{token_repr(alt.text)[:12]:<12} ", style="bold" if alt.id == step.id else "")
+            label.append(f"{token_repr(alt)[:12]:<12} ", style="bold" if alt.id == step.id else "")
             label.append(bar(alt.prob), style="green" if alt.id == step.id else "cyan")
             label.append(f" {alt.prob:6.1%}")
             labels.append(label)
