@@ -102,10 +102,11 @@ def record_score(session: Session, request: ScoreRequest, result: ScoreResult) -
 
 
 def record_to(name: str, request: Request, result: Result, *,
-              data_dir: str | os.PathLike[str] | None = None) -> tuple[Session, Turn]:
+              data_dir: str | os.PathLike[str] | None = None, note: str = "") -> tuple[Session, Turn]:
     """For `ask/choose/score --session NAME`: append to the session NAME (name, id or path),
-    creating it if new. Returns the session and the journaled turn."""
+    creating it if new. Returns the session and the journaled turn (`note`: the error that ended
+    a failed generation)."""
     from .store import SessionStore
 
     session = SessionStore(data_dir).open_or_create(name)
-    return session, record_turn(session, request, result)
+    return session, record_turn(session, request, result, note=note)

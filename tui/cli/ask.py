@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 from engine.chat_template import FALLBACK_FORMAT
+from engine.errors import EngineError
 from engine.local import LocalBackend
+from engine.seeds import random_seed
 from engine.types import GenerationRequest, Message
 
 from . import options
 from .jsonout import emit, provenance_record, step_record
-from .recording import add_session_option, record_if_asked
+from .recording import add_session_option, record_failure_if_asked, record_if_asked
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,13 +51,17 @@ def run(args: argparse.Namespace) -> int:
                 if rendered.template_source == "fallback":
                     print(f"[note: {FALLBACK_FORMAT}]", file=sys.stderr)
             return 0
+        sampling = options.sampling(args)
+        if sampling.seed is None:  # drawn here, so even an answer an error cuts short knows it
+            sampling = replace(sampling, seed=random_seed())
         request = GenerationRequest(
             messages=messages,
             system=system,
-            sampling=options.sampling(args),
+            sampling=sampling,
             max_tokens=args.max_tokens,
             top_k_probs=options.top_k_probs(args),
         )
+        model = backend.start()  # loaded already (render) or now; kept for a failure's record
         stream = backend.generate(request)
         try:
             for step in stream:
@@ -65,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
                     sys.stdout.flush()
         except KeyboardInterrupt:
             backend.cancel()
+            raise
+        except EngineError as exc:  # what it said before the error is data: keep it if asked to
+            record_failure_if_asked(args, request, stream.steps, model, backend.config.adapters, exc)
             raise
         result = stream.result
         assert result is not None

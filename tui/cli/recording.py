@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
+from engine.types import AdapterSpec, GenerationRequest, ModelInfo, TokenStep
 from sessions.model import Request, Result
 
 
@@ -22,3 +24,19 @@ def record_if_asked(args: argparse.Namespace, request: Request, result: Result) 
 
     session, turn = record_to(args.session, request, result)
     print(f"[recorded turn {turn.id} in session {session.id} ({session.path})]", file=sys.stderr)
+
+
+def record_failure_if_asked(args: argparse.Namespace, request: GenerationRequest, steps: Sequence[TokenStep],
+                            model: ModelInfo, adapters: tuple[AdapterSpec, ...], error: BaseException) -> None:
+    """A generation an error ended after some tokens: journal what it said, as the TUI does
+    (finish reason "error", the error as the turn's note). Nothing before the first token.
+    `model` is the one that was loaded (a dead worker's backend no longer knows it)."""
+    if not args.session or not steps:
+        return
+    from sessions import record_to
+    from sessions.partial import error_note, failed_generation
+
+    result = failed_generation(request, steps, model, adapters)
+    session, turn = record_to(args.session, request, result, note=error_note(error))
+    print(f"[recorded the {len(steps)} tokens before the error as turn {turn.id} in session "
+          f"{session.id} ({session.path})]", file=sys.stderr)
