@@ -6,6 +6,8 @@ Kept as plain functions over a path (passed in by the caller) so tests point it 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 from engine.locations import data_dir
@@ -44,5 +46,14 @@ def save_preset(name: str, text: str, path: Path | None = None) -> dict[str, str
         saved = {}
     saved[name] = text
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(saved, indent=2, ensure_ascii=False), encoding="utf-8")
+    # Written whole beside the old file, then renamed over it: a crash or a full disk mid-write
+    # leaves the previous library, never half of one (which would read back as no presets).
+    fd, temp = tempfile.mkstemp(prefix=".system_presets-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(saved, indent=2, ensure_ascii=False))
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
     return load_presets(path)

@@ -72,7 +72,12 @@ class SystemPanel(VerticalScroll):
         name = event.value.strip()
         if not name:
             return
-        self.presets = save_preset(name, self.query_one("#system-text", TextArea).text)
+        try:
+            self.presets = save_preset(name, self.query_one("#system-text", TextArea).text)
+        except OSError as exc:  # the text stays in the box; nothing else changed
+            self.notify(f"Could not save the preset: {exc}", title="System presets", severity="error",
+                        timeout=8, markup=False)
+            return
         options = self.query_one("#presets", OptionList)
         options.clear_options()
         options.add_options(self._preset_options())
