@@ -9,19 +9,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from engine.types import GenerationResult, Message, TokenAlternative, TokenStep
+from engine.types import AdapterSpec, GenerationRequest, GenerationResult, Message, TokenAlternative, TokenStep
 from engine.utf8 import Utf8Assembler
 
 
 @dataclass
 class Branch:
-    """One answer to a turn. A fork copies its parent's steps up to `fork_at` and swaps that token."""
+    """One answer to a turn. A fork copies its parent's steps up to `fork_at` and swaps that token.
+
+    `request` and `adapters` are what its generation was started with (set when it starts, so
+    the configuration that made a branch is known while it streams); the result's provenance is
+    the engine's account once it ends.
+    """
 
     steps: list[TokenStep] = field(default_factory=list)
     result: GenerationResult | None = None
     parent: int | None = None  # index of the branch this one forked from
     fork_at: int | None = None  # position whose token was replaced by an alternative
     error: str = ""
+    request: GenerationRequest | None = None
+    adapters: tuple[AdapterSpec, ...] = ()
 
     @property
     def text(self) -> str:
@@ -48,11 +55,16 @@ class Branch:
 
 @dataclass
 class Turn:
-    """A user message and every answer it received; `active` is the branch the chat continues from."""
+    """A user message and every answer it received; `active` is the branch the chat continues from.
+
+    A `fresh` turn's prompt starts at itself: the turns before it are not its history (asked
+    again under a new configuration without them); the turns after it continue from it.
+    """
 
     user: str
     branches: list[Branch] = field(default_factory=list)
     active: int = 0
+    fresh: bool = False
 
     @property
     def answer(self) -> Branch | None:
@@ -88,20 +100,33 @@ class Conversation:
     def __init__(self) -> None:
         self.turns: list[Turn] = []
 
-    def add_turn(self, user: str) -> Turn:
-        turn = Turn(user)
+    def add_turn(self, user: str, fresh: bool = False) -> Turn:
+        turn = Turn(user, fresh=fresh)
         self.turns.append(turn)
         return turn
 
-    def messages_for(self, turn_index: int) -> tuple[Message, ...]:
-        """Earlier turns (user text plus their active answer) and this turn's user message."""
+    def history_start(self, turn_index: int) -> int:
+        """The first turn whose exchange is in the prompt of turn `turn_index` (which may be
+        one not added yet): the newest fresh turn at or before it, else the first."""
+        return max((n for n, t in enumerate(self.turns[:turn_index + 1]) if t.fresh), default=0)
+
+    def history(self, turn_index: int) -> list[Message]:
+        """The exchanges before turn `turn_index` that its prompt carries: each turn's user text
+        and active answer, from `history_start` on."""
         messages: list[Message] = []
-        for turn in self.turns[:turn_index]:
+        for turn in self.turns[self.history_start(turn_index):turn_index]:
             messages.append(Message("user", turn.user))
             if turn.answer is not None:
                 messages.append(Message("assistant", turn.answer.text))
-        messages.append(Message("user", self.turns[turn_index].user))
-        return tuple(messages)
+        return messages
+
+    def messages_for(self, turn_index: int) -> tuple[Message, ...]:
+        """The history this turn's prompt carries, then this turn's user message."""
+        return (*self.history(turn_index), Message("user", self.turns[turn_index].user))
+
+    def next_messages(self, text: str) -> tuple[Message, ...]:
+        """What a new (not fresh) turn asking `text` would send."""
+        return (*self.history(len(self.turns)), Message("user", text))
 
     def new_branch(self, turn_index: int) -> Branch:
         """An empty branch for a (re)generation; it becomes the active one."""
@@ -128,7 +153,7 @@ class Conversation:
 
     def edit_last(self, text: str) -> Turn:
         """Replace the last user message; its old answers no longer apply and are dropped."""
-        self.turns[-1] = Turn(text)
+        self.turns[-1] = Turn(text, fresh=self.turns[-1].fresh)
         return self.turns[-1]
 
     def clear(self) -> None:

@@ -5,13 +5,14 @@ The journal is flat (one record per completed generation, a branch naming its `p
 answer branches). Grouping reads only each record's head, and token steps are decoded only for
 the turns a page shows, which is what keeps a 1,000-turn session quick to open. A generation an
 error ended (finish reason "error") comes back with its partial answer and the error (its note).
+Each branch keeps its journaled request, so its header says what produced it (tui/turn_config.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from engine.types import ChoiceResult, GenerationResult, TokenAlternative, TokenStep
+from engine.types import ChoiceResult, GenerationRequest, GenerationResult, TokenAlternative, TokenStep
 from engine.utf8 import Utf8Assembler
 from sessions import Session
 from sessions.model import Turn as SavedTurn
@@ -101,9 +102,10 @@ def build_turn(session: Session, group: list[int]) -> Turn:
         else:
             steps, fork_at = list(saved.steps), None
         error = (saved.note or "the generation failed") if failed(saved) else ""
+        request = saved.request if isinstance(saved.request, GenerationRequest) else None
         turn.branches.append(Branch(steps=steps, result=_result(saved),
                                     parent=parent if fork_at is not None else None, fork_at=fork_at,
-                                    error=error))
+                                    error=error, request=request, adapters=saved.provenance.adapters))
         index_of[saved.id] = len(turn.branches) - 1
     turn.active = len(turn.branches) - 1
     return turn

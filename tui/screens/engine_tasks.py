@@ -5,13 +5,17 @@ posts its outcome as a typed message (tui/messages.py), result or error, and the
 that message updates the conversation and the screen; a failed answer keeps the conversation and
 shows the engine's message. An answer that fails mid-stream keeps its tokens and is journaled as
 a failed turn (finish reason "error", the error as its note). Tokens come back through a
-StepBuffer that a ~30 Hz timer drains (tui/streaming.py).
+StepBuffer that a ~30 Hz timer drains (tui/streaming.py). A generation's branch records the
+request and adapters it starts with, so its header says what made it while it streams.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import work
 from textual.timer import Timer
+from textual.widgets import Input
 
 from engine.errors import AdapterError, EngineError
 from engine.types import AdapterSpec, GenerationResult, Message, ModelConfig
@@ -19,10 +23,19 @@ from sessions.partial import error_note
 
 from .. import messages as m
 from ..conversation import Branch
+from ..prompt_report import PromptJob, PromptReport, branch_job, build_report, draft_provenance, preview_job
 from ..streaming import FRAME_S, StreamJob
+from ..widgets.transcript import Transcript
 from .host import ChatHost
 from .model_switch import ModelSwitch, switch_model
 from .text_modal import ErrorModal, PromptModal
+
+
+@dataclass
+class PromptReportReady(m.WorkEnded, bubble=False):
+    """F6's prompt, rendered and described (tui/prompt_report.py), or why not."""
+
+    report: PromptReport | None = None
 
 
 class EngineTasks:
@@ -33,6 +46,7 @@ class EngineTasks:
     stream_timer: Timer
     # The host's (ChatHost), assigned here: declared so a type checker does not infer them here.
     follow: bool
+    cursor: tuple[int, int] | None
     last_result: GenerationResult | None
     model_loading: bool
 
@@ -43,7 +57,9 @@ class EngineTasks:
 
     def start_generation(self: ChatHost, turn_index: int, branch: Branch,
                          continue_from: tuple[int, ...] = ()) -> None:
-        self.job = StreamJob(self.backend, self.chat.request(turn_index, continue_from))
+        request = self.chat.request(turn_index, continue_from)
+        branch.request, branch.adapters = request, self.chat.adapters  # what made this branch
+        self.job = StreamJob(self.backend, request)
         self.job_target = (turn_index, branch)
         self.follow = True
         self.stream_timer.resume()
@@ -145,25 +161,61 @@ class EngineTasks:
             self.chat.adapters_pending = True  # the engine may hold another set now
             self.report_error(event.error)
 
+    # ----- asking again, fresh ---------------------------------------------------------------
+
+    async def ask_fresh(self: ChatHost) -> None:
+        """Ask the user message of the turn under the cursor (or the last turn) again as a new
+        turn whose prompt holds no earlier turns, under the current configuration."""
+        convo = self.chat.conversation
+        if self.job is not None:
+            self.notify("Still generating: Esc cancels first.", severity="warning")
+            return
+        if not convo.turns:
+            self.notify("Nothing to ask again yet: send a message first.", severity="warning")
+            return
+        source = convo.turns[self.cursor[0] if self.cursor is not None else -1]
+        turn = convo.add_turn(source.user, fresh=True)
+        await self.query_one(Transcript).add_turn(turn, len(convo.turns) - 1)
+        turn_index = len(convo.turns) - 1
+        self.cursor = None
+        self.start_generation(turn_index, convo.new_branch(turn_index))
+
     # ----- the rendered prompt -----------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="render")
-    def run_render(self: ChatHost, messages: tuple[Message, ...]) -> None:
-        try:
-            prompt = self.backend.render(self.chat.system, messages)
-        except Exception as exc:
-            self.post_message(m.PromptRendered(error=exc))
-        else:
-            self.post_message(m.PromptRendered(prompt))
+    def show_prompt(self: ChatHost) -> None:
+        """F6: the exact prompt of the turn under the cursor; with no cursor, or with a message
+        typed in the focused message box, what the next message would be sent as."""
+        box = self.query_one("#message", Input)
+        typed = box.value.strip()
+        convo = self.chat.conversation
+        info, config = self.backend.info, self.backend.config
+        if self.cursor is not None and not (typed and self.focused is box):
+            turn_index = self.cursor[0]
+            job = branch_job(convo.turns[turn_index], turn_index + 1, info, config)
+            if job is not None:
+                self.run_prompt_report(job)
+                return
+        text = typed or "(your message)"
+        history = convo.history(len(convo.turns) - 1 if self.editing and convo.turns else len(convo.turns))
+        messages = (*history, Message("user", text))
+        draft = draft_provenance(info, config, self.chat.system, self.chat.sampling, self.chat.adapters)
+        self.run_prompt_report(preview_job(messages, draft, typed=bool(typed)))
 
-    def on_prompt_rendered(self: ChatHost, event: m.PromptRendered) -> None:
-        prompt = event.prompt
-        if prompt is None:
+    @work(thread=True, exclusive=True, exit_on_error=False, group="render")
+    def run_prompt_report(self: ChatHost, job: PromptJob) -> None:
+        """Render (if the job asks) and hash the adapter files, off the UI thread."""
+        try:
+            report = build_report(job, self.backend)
+        except Exception as exc:
+            self.post_message(PromptReportReady(error=exc))
+        else:
+            self.post_message(PromptReportReady(report))
+
+    def on_prompt_report_ready(self: ChatHost, event: PromptReportReady) -> None:
+        if event.report is None:
             self.report_error(event.error)
             return
-        summary = (f"{len(prompt.token_ids)} tokens · template: {prompt.template_source} · "
-                   f"system: {self.chat.system.describe()}")
-        self.app.push_screen(PromptModal("Rendered prompt", summary, prompt.text))
+        self.app.push_screen(PromptModal(event.report))
 
     # ----- errors --------------------------------------------------------------------------
 

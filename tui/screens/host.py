@@ -24,6 +24,7 @@ from sessions.rerun import RunConfig
 from ..chat_state import ChatState
 from ..config import Settings
 from ..conversation import Branch
+from ..prompt_report import PromptJob
 from ..session_recorder import SessionRecorder
 from ..streaming import StreamJob
 from .model_switch import ModelSwitch
@@ -83,9 +84,13 @@ class ChatHost(TokenHost, Protocol):
     backend: Backend
     settings: Settings
     model_loading: bool  # reactive: the progress bars and status follow it
+    editing: bool  # the message box holds the last message being edited (F9)
     last_result: GenerationResult | None
     job_target: tuple[int, Branch] | None  # (turn, branch) the streaming job fills
     stream_timer: Timer  # drains the job's StepBuffer once a frame while it streams
+
+    @property
+    def focused(self) -> Widget | None: ...
 
     def refresh_status(self) -> None: ...
 
@@ -113,6 +118,8 @@ class ChatHost(TokenHost, Protocol):
     def model_loaded(self, switch: ModelSwitch) -> None: ...
 
     def report_error(self, error: BaseException | None) -> None: ...
+
+    def run_prompt_report(self, job: PromptJob) -> Any: ...
 
 
 @runtime_checkable

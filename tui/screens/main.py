@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar
 
 from engine.backend import Backend
-from engine.types import GenerationResult, Message
+from engine.types import GenerationResult
 
 from ..chat_state import ChatState
 from ..config import Settings
@@ -199,12 +199,10 @@ class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
                 return
 
     def action_show_prompt(self) -> None:
-        convo = self.chat.conversation
-        if convo.turns:
-            messages = convo.messages_for(len(convo.turns) - 1)
-        else:
-            messages = (Message("user", self.query_one("#message", Input).value or "(your message)"),)
-        self.run_render(messages)
+        self.show_prompt()  # the turn under the cursor, or the next message (EngineTasks)
+
+    async def action_ask_fresh(self) -> None:
+        await self.ask_fresh()  # the cursor's (or last) message again, without history (EngineTasks)
 
     def action_regenerate(self) -> None:
         convo = self.chat.conversation

@@ -28,12 +28,14 @@ from ..chat_state import ChatState
 from ..config import TINT_MODES
 from ..keymap import MAIN_BINDINGS
 from ..messages import ReplayPageDecoded
+from ..prompt_report import saved_report
 from ..streaming import StreamJob
 from ..widgets.inspector import Inspector
 from ..widgets.plot import AnswerPlot
 from ..widgets.transcript import Transcript
 from .navigation import Navigation
 from .replay_actions import ReplayActions
+from .text_modal import PromptModal
 from .token_view import TokenView
 
 _NAVIGATION = {"cursor_left", "cursor_right", "answer_up", "answer_down", "cursor_first",
@@ -66,6 +68,8 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
         Binding("x", "export", "Export", id="replay_export", tooltip="Export as Markdown, HTML or JSONL"),
         Binding("c", "compare_current", "Compare", id="replay_compare",
                 tooltip="Compare this session with the one being recorded, side by side"),
+        Binding("f6", "show_prompt", "Prompt", id="replay_show_prompt",
+                tooltip="The exact prompt of the turn under the cursor, with its configuration, as saved"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -174,6 +178,19 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
         if 0 <= target < len(self.pages):
             self.wanted = target
             self.decode_page(target)
+
+    def action_show_prompt(self) -> None:
+        """F6: the saved prompt and configuration of the turn under the cursor (else the page's last)."""
+        turns = self.chat.conversation.turns
+        if not turns:
+            self.notify("No turn to show.", timeout=3)
+            return
+        turn_index = self.cursor[0] if self.cursor is not None else len(turns) - 1
+        turn = turns[turn_index]
+        saved = self.session.turns[self.groups[self.turn_offset + turn_index][turn.active]]
+        report = saved_report(turn, self.turn_offset + turn_index + 1, saved)
+        if report is not None:
+            self.app.push_screen(PromptModal(report))
 
     def action_close(self) -> None:
         if self.rerunning:  # the worker drives the app's backend: the main screen must not yet

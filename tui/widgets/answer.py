@@ -4,6 +4,11 @@ The answer is cut into paragraphs at tokens that end a line, each its own widget
 answer streams only its last paragraph changes, so a frame re-renders a few lines however long
 the answer has grown; a tint change or a cursor move re-renders only the paragraphs it touches.
 Each paragraph is a textual Content with one span per run of look-alike tokens.
+
+The header says which branch this is and what produced it (tui/turn_config.py): system prompt,
+adapters, sampling and seed, prior turns and prompt tokens, fork and finish reason, cut between
+parts into lines that fit the answer's width (re-cut when the width changes; a narrow answer
+drops the "answer" label rather than take a third line).
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from engine.types import TokenStep
 
 from ..conversation import Branch, Turn
 from ..tint import display_text, token_style
+from ..turn_config import branch_config, compact_parts, wrap_parts
 
 HEADER_STYLE = Style(dim=True, italic=True)
+DEFAULT_WIDTH = 76  # before the first layout
 ERROR_STYLE = Style(foreground=Color(255, 80, 80), bold=True)
 
 
@@ -90,6 +97,7 @@ class AnswerView(Vertical):
         self.turn_index = turn_index
         self.header = Static("", classes="answer-header")
         self._header_text = ""
+        self._header_width = 0
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -100,17 +108,45 @@ class AnswerView(Vertical):
         parts = [Content(self._header_text)] + [p.content_ for p in self.query(Paragraph)]
         return Content("\n").join(parts)
 
-    def render_answer(self, tint: str, cursor: int | None) -> None:
+    def header_parts(self) -> list[str]:
+        """Which branch, what produced it, how it ended: the header's parts in order."""
         turn, branch = self.turn, self.turn.answer
         if branch is None:
-            return
-        header = f"answer · branch {turn.active + 1}/{len(turn.branches)}"
+            return []
+        parts = ["answer", f"branch {turn.active + 1}/{len(turn.branches)}"]
         if branch.fork_at is not None:
-            header += f" · forked from {(branch.parent or 0) + 1} at token {branch.fork_at}"
-        header += f" · {branch.finish_reason}" if branch.finished else " · generating…"
+            parts.append(f"forked from {(branch.parent or 0) + 1} at token {branch.fork_at}")
+        config = branch_config(branch, fresh=turn.fresh)
+        if config is not None:
+            parts += compact_parts(config, streaming=not branch.finished)
+        parts.append(branch.finish_reason if branch.finished else "generating…")
+        return parts
+
+    def _width(self) -> int:
+        return self.header.content_size.width or self.content_size.width or DEFAULT_WIDTH
+
+    def render_header(self) -> None:
+        width = self._width()
+        parts = self.header_parts()
+        lines = wrap_parts(parts, width)
+        if len(lines) > 2:  # narrow: the "answer" label goes first
+            lines = wrap_parts(parts[1:], width)
+        header = "\n".join(lines)
         if header != self._header_text:
+            lines_changed = header.count("\n") != self._header_text.count("\n")
             self._header_text = header
-            self.header.update(Content.styled(header, HEADER_STYLE), layout=False)
+            self.header.update(Content.styled(header, HEADER_STYLE), layout=lines_changed)
+        self._header_width = width
+
+    def on_resize(self) -> None:
+        if self.turn.answer is not None and self._width() != self._header_width:
+            self.render_header()
+
+    def render_answer(self, tint: str, cursor: int | None) -> None:
+        branch = self.turn.answer
+        if branch is None:
+            return
+        self.render_header()
         ranges = paragraphs(branch.steps) or ([(0, 0)] if branch.error else [])
         widgets = list(self.query(Paragraph))
         for n, (start, end) in enumerate(ranges):

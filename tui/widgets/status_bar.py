@@ -1,4 +1,7 @@
-"""One line under the transcript: model, adapters, system prompt mode, context, speed, activity.
+"""One line under the transcript: model, the configuration of the next answer, context, speed, activity.
+
+The adapters, system prompt and sampling are labelled "next:": they are what the next generation
+will use, not what made the answer under the cursor (each answer's header says that).
 
 Its state is one reactive StatusInfo: the screen assigns a new one whenever something it shows may
 have changed, and the bar redraws only when the value differs (a frozen dataclass compares by value).
@@ -12,7 +15,9 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from engine.types import AdapterSpec, SystemPrompt
+from engine.types import AdapterSpec, SamplingSettings, SystemPrompt
+
+from ..turn_config import sampling_parts
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,7 @@ class StatusInfo:
     model: str = "no model"
     adapters: tuple[AdapterSpec, ...] = ()
     system: SystemPrompt = SystemPrompt()
+    sampling: SamplingSettings | None = None  # None: not shown
     ctx_used: int = 0
     ctx_size: int = 0
     tok_s: float | None = None
@@ -40,8 +46,10 @@ class StatusBar(Widget):
         text = Text(no_wrap=True, overflow="ellipsis")  # Text, not markup: names are user text
         text.append(f" {info.model} ", style="bold")
         adapters = ", ".join(adapter_label(a) for a in info.adapters if a.scale != 0) or "none"
-        text.append(f"│ adapters: {adapters} ")
-        text.append(f"│ system: {info.system.mode.value} ")
+        text.append("│ next: ", style="bold")
+        text.append(f"adapters: {adapters} · system: {info.system.mode.value} ")
+        if info.sampling is not None:
+            text.append(f"· {' '.join(sampling_parts(info.sampling))} ")
         text.append(f"│ ctx {info.ctx_used}/{info.ctx_size} " if info.ctx_size else "│ ctx – ")
         text.append(f"│ {info.tok_s:.1f} tok/s " if info.tok_s is not None else "│ – tok/s ")
         if info.session:
