@@ -2,7 +2,8 @@
 
 Mixed into MainScreen. Settings changes only update the chat state (they apply to the next
 generation); adding an adapter and loading a model go to the engine through EngineTasks workers,
-whose outcome comes back to `adapter_accepted` and `model_loaded`. Handlers use the
+whose outcome comes back to `adapter_accepted` and `model_loaded` (which also has the model
+panel remember the model in the history of models used). Handlers use the
 on_<message> naming, as @on does not register handlers defined on a mixin.
 """
 
@@ -51,7 +52,9 @@ class PanelEvents:
         self.start_model_load(self.backend.config.with_path(event.path), self.chat.adapters)
 
     def model_loaded(self: ChatHost, switch: ModelSwitch) -> None:
+        """A model loaded (the first one at startup too): show it, and remember it as used."""
         info = switch.info
+        # The panel's thread worker records it in the model history, then lists the models again.
         self.query_one(ModelPanel).set_model(info.path, info)
         if switch.adapters != self.chat.adapters or switch.dropped:
             self.query_one(AdaptersPanel).reset(switch.adapters)

@@ -1,12 +1,18 @@
-"""Model panel: which GGUF is loaded, and picking another (typed path or one found nearby).
+"""Model panel: which GGUF is loaded, and picking another (one the user already has, or a path).
 
-Loading happens in the screen's worker; this panel only shows the progress indicator while the
-screen says a load is under way. Finding the models nearby lists folders (a network drive or a
-folder of thousands of files is slow), so it runs in the panel's own thread worker.
+The list shows, grouped and labelled, the models this user already has (engine/known_models.py):
+the current one, the embedded default, the ones loaded before (most recent first; a file that is
+gone shows as missing and cannot be picked) and the GGUF files beside the current model and in
+<data dir>/models, each once, with its file name, folder and size. Finding them stats files and
+lists folders (a network drive or a folder of thousands of files is slow), so it runs in the
+panel's own thread worker; so does recording a model that loaded (`remember`, a small file
+written atomically), which then lists again. Loading happens in the screen's worker; this panel
+only shows the progress indicator while the screen says a load is under way.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,22 +22,53 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList, ProgressBar, Static
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from engine.locations import data_dir
+from engine.known_models import CURRENT, DEFAULT, NEARBY, USED_BEFORE, KnownModel, ModelHistory, find_known_models
 from engine.types import ModelInfo
 
 from ...messages import ModelRequested
 
+GROUP_TITLES = {CURRENT: "Current", DEFAULT: "Default model (embedded)", USED_BEFORE: "Used before",
+                NEARBY: "Nearby: its folder, <data>/models"}
+FOLDER_WIDTH = 34  # the panel's list is ~36 columns wide
 
-def find_models(current: str) -> list[str]:
-    """GGUF files beside the current model and in the data dir's models/ folder."""
-    folders = {Path(current).parent, data_dir() / "models"}
-    found: set[str] = set()
-    for folder in folders:
-        if folder.is_dir():
-            found.update(str(p) for p in folder.glob("*.gguf"))
-    return sorted(found)
+
+def format_size(size_bytes: int) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size_bytes >= scale:
+            value = size_bytes / scale
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    return f"{size_bytes} B"
+
+
+def short_folder(folder: str, width: int = FOLDER_WIDTH) -> str:
+    """The folder with ~ for home, cut from the left to `width` (its end says the most)."""
+    home = str(Path.home())
+    if home != "/" and (folder == home or folder.startswith(home + "/")):
+        folder = "~" + folder[len(home):]
+    return folder if len(folder) <= width else "…" + folder[-(width - 1):]
+
+
+def model_option(model: KnownModel) -> Option:
+    """Two lines of plain Content (file names are not markup): the name, then size and folder."""
+    tags = " · default" if DEFAULT in model.also else ""
+    detail = "missing" if model.size_bytes is None else format_size(model.size_bytes)
+    prompt = Content.assemble((model.name, "bold"), f"{tags}\n", (detail, "italic" if model.missing else ""),
+                              (f"  {short_folder(model.folder, FOLDER_WIDTH - len(detail) - 2)}", "dim"))
+    return Option(prompt, id=model.path, disabled=model.missing)
+
+
+def list_options(models: list[KnownModel]) -> list[Option]:
+    options: list[Option] = []
+    group = None
+    for model in models:
+        if model.source != group:
+            group = model.source
+            title = GROUP_TITLES.get(group, group)
+            options.append(Option(Content.styled(title, "bold underline"), disabled=True))
+        options.append(model_option(model))
+    return options
 
 
 class ModelPanel(Vertical):
@@ -39,19 +76,20 @@ class ModelPanel(Vertical):
 
     @dataclass
     class Found(Message, bubble=False):
-        """The panel's worker listed the models nearby."""
+        """The panel's worker listed the models this user has."""
 
-        paths: list[str]
+        models: list[KnownModel]
 
     def __init__(self, current: str, info: ModelInfo | None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.current = current
         self.info = info
+        self.current_id: str | None = None  # the listed (resolved) path of the current model
 
     def compose(self) -> ComposeResult:
         yield Static(self._describe(), id="model-info")
         yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="model-progress")
-        yield Label("Models found (Enter loads)")
+        yield Label("Your models (Enter loads)")
         yield OptionList(id="model-list")
         yield Input(placeholder="or a path to a .gguf⏎", id="model-path")
 
@@ -59,14 +97,22 @@ class ModelPanel(Vertical):
         self.scan(self.current)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="find-models")
-    def scan(self, current: str) -> None:
-        self.post_message(self.Found(find_models(current)))
+    def scan(self, current: str, loaded: str | None = None) -> None:
+        """Record `loaded` as used (if given), then list the models; blocking, so in a thread."""
+        if loaded is not None:
+            with suppress(OSError):  # a read-only data dir: the list still works, without history
+                ModelHistory.default().record(loaded)
+        self.post_message(self.Found(find_known_models(current)))
 
     def on_model_panel_found(self, event: ModelPanel.Found) -> None:
         options = self.query_one("#model-list", OptionList)
+        highlighted = options.highlighted_option
         options.clear_options()
-        # The path is the option's id; the prompt is plain Content (file names are not markup).
-        options.add_options([Option(Content(path), id=path) for path in event.paths])
+        options.add_options(list_options(event.models))
+        self.current_id = next((m.path for m in event.models if m.source == CURRENT), None)
+        if highlighted is not None and highlighted.id is not None:
+            with suppress(OptionDoesNotExist):  # the highlighted model may have left the list
+                options.highlighted = options.get_option_index(highlighted.id)
 
     def _describe(self) -> Content:
         """Plain Content: the model's name comes from its file's metadata."""
@@ -77,11 +123,10 @@ class ModelPanel(Vertical):
                        f"ctx {i.n_ctx}/{i.n_ctx_train} · {i.size_bytes / 2**20:.0f} MiB")
 
     def set_model(self, current: str, info: ModelInfo | None) -> None:
-        folder_changed = Path(current).parent != Path(self.current).parent
-        self.current, self.info = current, info
+        """Show the model now loaded; with `info` (a load succeeded), remember it and list again."""
+        self.current, self.info, self.current_id = current, info, None
         self.query_one("#model-info", Static).update(self._describe())
-        if folder_changed:
-            self.scan(current)
+        self.scan(current, loaded=info.path if info is not None else None)
 
     def set_loading(self, loading: bool) -> None:
         self.set_class(loading, "-loading")
@@ -89,7 +134,11 @@ class ModelPanel(Vertical):
     @on(OptionList.OptionSelected, "#model-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.post_message(ModelRequested(str(event.option.id)))
+        path = str(event.option.id)
+        if self.info is not None and path == self.current_id:
+            self.notify(f"{Path(path).name} is loaded already.", markup=False, timeout=3)
+            return
+        self.post_message(ModelRequested(path))
 
     @on(Input.Submitted, "#model-path")
     def _typed(self, event: Input.Submitted) -> None:
