@@ -18,7 +18,8 @@ from ..config import Settings
 from ..keymap import ALL_BINDINGS
 
 PANEL_KEYS = [
-    ("adapters panel", "space / + / - / x", "toggle, scale ±0.1, remove the highlighted adapter"),
+    ("adapters panel", "space / + - / > < / n / s or Enter / x",
+     "toggle; scale ±0.1, ±1; flip sign; type a scale; remove the highlighted adapter"),
     ("transcript", "←/→ ↑/↓ Home/End [ ]", "move the token cursor, move between answers, switch branch; "
                                            "any other key you type goes to the message box"),
     ("transcript", "Tab", "to the inspector's alternatives"),

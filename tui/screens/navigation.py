@@ -73,7 +73,8 @@ class Navigation:
         turn_index, pos = self.cursor
         turn = self.chat.conversation.turns[turn_index]
         if len(turn.branches) < 2:
-            self.notify("This answer has one branch. Tab to the inspector and pick an alternative (1-5 or Enter) to make another.", timeout=3)
+            self.notify("This answer has one branch. Tab to the inspector and pick an alternative "
+                        "(1-5 or Enter) to make another.", timeout=3)
             return
         turn.active = (turn.active + delta) % len(turn.branches)
         set_cursor(self, turn_index, max(0, min(pos, len(steps_of(self, turn_index)) - 1)))

@@ -17,8 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Input
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from ..conversation import Turn
 from ..tint import LEGENDS
