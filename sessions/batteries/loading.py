@@ -127,6 +127,8 @@ def _line(value: Any) -> int:
 
 
 def _text(where: _Where, key: str, value: Any, *, allow_empty: bool = False) -> str:
+    if isinstance(value, bool):  # YAML 1.1: unquoted yes/no/on/off/true/false are booleans
+        raise where.error(f"expected text, got {_kind(value)}; put quotes around it (\"Yes\")", key)
     if not isinstance(value, str):
         raise where.error(f"expected text, got {_kind(value)}", key)
     if not allow_empty and not value.strip():
@@ -464,4 +466,5 @@ def load_battery_file(path: str | Path) -> Battery:
         raise BatteryNotFoundError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BatteryFormatError(f"{path}: cannot read it: {exc}") from None
-    return parse_battery(text, str(path), path=path, default_name=path.stem)
+    default_name = re.sub(r"[^A-Za-z0-9_.-]", "_", path.stem).lstrip("_.-") or "battery"
+    return parse_battery(text, str(path), path=path, default_name=default_name)

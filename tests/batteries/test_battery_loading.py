@@ -41,6 +41,7 @@ MC = """\
 @pytest.mark.parametrize(("extra", "expected"), [
     ("  options: [only]\n", "exp.yaml:4: question 'q1': key 'options': expected 2-10 options, got 1"),
     ("  options: [a, b, c, d, e, f, g, h, i, j, k]\n", "key 'options': expected 2-10 options, got 11"),
+    ("  options: [Yes, No]\n", "key 'options[0]': expected text, got a boolean (True); put quotes around it"),
     ("  options: [a, a]\n", "exp.yaml:4: question 'q1': key 'options[1]': option 'a' is given twice"),
     ("  options: [a, b]\n  labels: roman\n", "exp.yaml:5: question 'q1': key 'labels': expected one of letters"),
     ("  options: [a, b]\n  permute: yes please\n", "key 'permute': expected true or false"),
@@ -161,6 +162,12 @@ def test_our_fields_and_defaults():
     assert n.readout == NumberReadout(1, 7)
     assert isinstance(f.readout, FreeReadout) and (f.readout.samples, f.readout.max_tokens) == (4, 9)
     assert t.readout == TraceReadout(max_tokens=5, temperature=0.0)
+
+
+def test_a_file_is_named_after_its_file(tmp_path):
+    path = tmp_path / "my risk questions.yaml"
+    path.write_text("- name: q\n  question: Who are you?\n  free: {}\n")
+    assert load_battery_file(path).name == "my_risk_questions"
 
 
 def test_missing_file(tmp_path):
