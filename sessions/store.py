@@ -173,6 +173,14 @@ class SessionStore:
         the store), created empty if there is none: the one to append to. A new session is named
         by a plain word: a path or `.`/`..` that matches no session of the store is refused, never
         turned into a session named after it."""
+        existing = self.open_existing(name)
+        return existing if existing is not None else self.create(name)
+
+    def open_existing(self, name: str) -> Session | None:
+        """`open_or_create` without the creating: the store's session `name` to append to, or
+        None when there is none and `name` is a plain word a new session may be called (the TUI
+        creates it only when there is a first turn to write). A path or `.`/`..` that matches no
+        session of the store is refused (NotInStoreError), before anything is written."""
         path = self._owned(name)
         if path is not None:
             return Session.open(path)
@@ -183,7 +191,7 @@ class SessionStore:
                 "new session with a plain word (`probe`), or an existing one by its id, name or id "
                 "prefix (see `logitscope session list`)."
             )
-        return self.create(name)
+        return None
 
     def delete(self, ref: str) -> Path:
         """Remove a session of the store (see `owned_path`); returns its path."""

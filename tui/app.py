@@ -16,6 +16,7 @@ from typing import ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import BindingType
 from textual.markup import escape
+from textual.message import Message
 from textual.screen import Screen
 
 from engine.backend import Backend
@@ -27,7 +28,7 @@ from .chat_state import ChatState
 from .config import Settings, load_settings
 from .keymap import ALL_BINDINGS, APP_BINDINGS
 from .screens.main import MainScreen
-from .session_recorder import SessionRecorder
+from .session_recorder import NewSession, SessionRecorder
 
 SCREENSHOT_NAME = re.compile(r"logitscope-(\d+)\.svg")
 
@@ -47,6 +48,10 @@ def write_numbered(folder: Path, svg: str) -> Path:
             number += 1
 
 
+class JournalCreated(Message):
+    """The recorder created the session (at the first turn): the status bar can name it now."""
+
+
 class LogitscopeApp(App[int]):
     CSS_PATH = ["app.tcss", "sessions.tcss"]
     # A compact Footer gives every key `margin-right: 1`, the docked-right "^p palette" key too:
@@ -62,7 +67,7 @@ class LogitscopeApp(App[int]):
     def __init__(self, backend: Backend, system: SystemPrompt = SystemPrompt(),
                  sampling: SamplingSettings | None = None, max_tokens: int = 256,
                  top_k_probs: int | None = None, settings: Settings | None = None,
-                 load_on_start: bool = True, session: Session | None = None) -> None:
+                 load_on_start: bool = True, session: Session | NewSession | None = None) -> None:
         super().__init__()
         self.backend = backend
         self.settings = settings or Settings()
@@ -71,8 +76,10 @@ class LogitscopeApp(App[int]):
                               top_k_probs=top_k_probs or self.settings.top_k_probs,
                               adapters=backend.config.adapters)
         self.load_on_start = load_on_start
-        # Every completed generation is journaled into `session` (none: nothing is recorded).
-        self.recorder = SessionRecorder(session, self._journal_failed) if session is not None else None
+        # Every completed generation is journaled into `session` (none: nothing is recorded); a
+        # NewSession is created by the recorder's thread when the first turn is written.
+        self.recorder = SessionRecorder(session, self._journal_failed, self._journal_created) \
+            if session is not None else None
         self.set_keymap(self.settings.keymap)
 
     def get_default_screen(self) -> Screen:
@@ -98,6 +105,13 @@ class LogitscopeApp(App[int]):
     def _journal_failed(self, message: str) -> None:
         self.notify(message, title="Session", severity="error", timeout=8, markup=False)  # thread-safe
 
+    def _journal_created(self, _: Session) -> None:
+        self.post_message(JournalCreated())  # on the journal thread: posting is thread-safe
+
+    def on_journal_created(self, _: JournalCreated) -> None:
+        if self.screen_stack:
+            self.main_screen.refresh_status()
+
     def action_sessions(self) -> None:
         """The session browser: replay, compare, export or delete saved sessions."""
         from .screens.session_browser import SessionBrowser
@@ -121,13 +135,16 @@ def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSetting
             *, session: str | None = None, max_tokens: int = 256) -> int:
     """Open the TUI on `config`; returns the process exit code. Every turn is journaled into a new
     session, or into the store's session `session` (its name, id or id prefix, or a path inside
-    the store; a new name creates it, a path outside the store is refused)."""
+    the store; a path outside the store is refused here, before the TUI starts). A new session,
+    named by the time or by `session`, is only created when its first turn is written: a launch
+    that asks nothing leaves no empty session behind."""
     from engine.local import LocalBackend
 
     settings = load_settings()  # a ConfigError reaches the CLI's one error handler
     try:
         store = SessionStore()
-        journal = store.open_or_create(session) if session else store.create()
+        existing = store.open_existing(session) if session else None
+        journal = existing if existing is not None else NewSession(store, session)
     except (SessionError, OSError) as exc:
         print(f"logitscope: session: {getattr(exc, 'msg', exc)}")
         return 2

@@ -7,30 +7,75 @@ its parent turn's id and the fork position; a regeneration names the turn's firs
 parent (no position). A generation an error ended after some tokens is recorded with what it
 said, finish reason "error" and the error as the turn's note. A failed write is a notification,
 never a crash: the conversation goes on.
+
+The session may not exist yet (`NewSession`): launching the TUI writes nothing, and the file is
+created by the journal thread when the first turn is written, exactly once (turns are written one
+at a time, and the creation is locked besides), so a launch that asks nothing leaves no empty
+session behind. Until then `session` and `path` are None.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
 
 from engine.types import GenerationRequest, GenerationResult
-from sessions import Session, SessionError, record_generation
+from sessions import Session, SessionError, SessionStore, record_generation
 
 from .conversation import Branch, Turn
 
 
+@dataclass(frozen=True)
+class NewSession:
+    """A session of `store` made when the first turn is journaled: called `name` (appended to if a
+    session of that name appeared meanwhile), or, without a name, named by the time, like
+    `SessionStore.create`."""
+
+    store: SessionStore
+    name: str | None = None
+
+    def create(self) -> Session:
+        return self.store.open_or_create(self.name) if self.name else self.store.create()
+
+    def describe(self) -> str:
+        """What the status bar says until the session exists."""
+        if self.name:
+            return f"{self.name} (new, saved at the first answer)"
+        return "new (saved at the first answer)"
+
+
 class SessionRecorder:
-    def __init__(self, session: Session, on_error: Callable[[str], None] | None = None) -> None:
-        self.session = session
+    def __init__(self, session: Session | NewSession, on_error: Callable[[str], None] | None = None,
+                 on_created: Callable[[Session], None] | None = None) -> None:
+        self.session: Session | None = session if isinstance(session, Session) else None
+        self._new = session if isinstance(session, NewSession) else None
         self.on_error = on_error
+        self.on_created = on_created  # called on the journal thread once a NewSession exists
+        self._create_lock = threading.Lock()
         self._ids: dict[int, tuple[Branch, str]] = {}  # id(branch) -> (branch kept alive, turn id)
         self._pending: list[Future] = []
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="session-journal")
 
     @property
     def name(self) -> str:
-        return self.session.name
+        """The session's name, or what will happen once there is something to save."""
+        if self.session is not None:
+            return self.session.name
+        return self._new.describe() if self._new is not None else ""
+
+    @property
+    def path(self) -> Path | None:
+        """The file turns are written to, resolved (links and `..` followed); None until created."""
+        return Path(os.path.realpath(self.session.path)) if self.session is not None else None
+
+    @property
+    def busy(self) -> bool:
+        """Whether turns are queued or being written."""
+        return any(not f.done() for f in self._pending)
 
     def turn_id(self, branch: Branch) -> str | None:
         entry = self._ids.get(id(branch))
@@ -50,15 +95,26 @@ class SessionRecorder:
         self._pending = [f for f in self._pending if not f.done()] + [future]
         return future
 
+    def _target(self) -> Session:
+        """The session to append to, created on the first call when it is a NewSession."""
+        with self._create_lock:
+            if self.session is None:
+                assert self._new is not None
+                self.session = self._new.create()
+                if self.on_created is not None:
+                    self.on_created(self.session)
+            return self.session
+
     def _write(self, branch: Branch, parent: Branch | None, position: int | None,
                request: GenerationRequest, result: GenerationResult, note: str) -> str | None:
         parent_id = self.turn_id(parent) if parent is not None else None
         try:
-            saved = record_generation(self.session, request, result, parent=parent_id,
+            session = self._target()
+            saved = record_generation(session, request, result, parent=parent_id,
                                       branch_position=position if parent_id else None, note=note)
         except (OSError, SessionError, TypeError, ValueError) as exc:
             if self.on_error is not None:
-                self.on_error(f"Could not journal the turn to session {self.session.name!r}: {exc}")
+                self.on_error(f"Could not journal the turn to session {self.name!r}: {exc}")
             return None
         self._ids[id(branch)] = (branch, saved.id)
         return saved.id

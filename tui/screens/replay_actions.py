@@ -10,6 +10,7 @@ message (tui/messages.py), and failures all go to `report_failure`.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from textual import work
@@ -24,6 +25,9 @@ from ..messages import CurrentSessionRead, ExportEnded, RerunEnded, RerunProgres
 from ..session_recorder import SessionRecorder
 from .host import ReplayHost
 from .text_modal import ErrorModal
+
+NOTHING_RECORDED = ("Nothing has been recorded yet in this run: the current session is created "
+                    "with the first answer. Ask something on the main screen, then compare.")
 
 
 class ReplayActions:
@@ -93,7 +97,14 @@ class ReplayActions:
     def action_compare_current(self: ReplayHost) -> None:
         """Compare this saved session with the one the app is recording now."""
         recorder = self.app.recorder
-        if recorder is None or recorder.session.path == self.session.path:
+        if recorder is None:
+            self.notify("This run records no session; mark two sessions with c in the browser "
+                        "to compare them.", timeout=4)
+            return
+        if recorder.session is None and not recorder.busy:
+            self.notify(NOTHING_RECORDED, timeout=4)
+            return
+        if recorder.path is not None and recorder.path == Path(os.path.realpath(self.session.path)):
             self.notify("Open another session to compare it with the current one "
                         "(or mark two with c in the browser).", timeout=4)
             return
@@ -103,7 +114,9 @@ class ReplayActions:
     def read_current(self: ReplayHost, recorder: SessionRecorder) -> None:
         try:
             recorder.wait()  # the turns still being journaled belong in the comparison
-            session = Session.open(recorder.session.path)
+            if recorder.path is None:  # the first turn's write failed: no session was created
+                raise SessionError(NOTHING_RECORDED)
+            session = Session.open(recorder.path)
         except Exception as exc:
             self.post_message(CurrentSessionRead(error=exc))
         else:

@@ -10,6 +10,7 @@ required, never parsed as markup.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from rich.text import Text
@@ -77,9 +78,15 @@ class SessionBrowser(Screen):
         table.focus()
 
     @property
-    def current_id(self) -> str | None:
+    def current_path(self) -> Path | None:
+        """The file the app is recording into (resolved); None when it records nothing or has
+        not created its session yet. Matched by file, not by id: a copy keeps its original's id."""
         recorder = getattr(self.app, "recorder", None)
-        return recorder.session.id if recorder is not None else None
+        return recorder.path if recorder is not None else None
+
+    def records_into(self, info: SessionInfo) -> bool:
+        current = self.current_path
+        return current is not None and Path(os.path.realpath(info.path)) == current
 
     def reload(self) -> None:
         self.load(self.query_one("#session-search", Input).value.strip())
@@ -124,7 +131,7 @@ class SessionBrowser(Screen):
         table.clear()
         for info in infos:
             notes = []
-            if info.id == self.current_id:
+            if self.records_into(info):
                 notes.append("● current")
             if info.origin:
                 notes.append(f"{info.origin.relation} of {info.origin.session}")
@@ -191,7 +198,7 @@ class SessionBrowser(Screen):
         info = self.selected()
         if info is None:
             return
-        if info.id == self.current_id:
+        if self.records_into(info):
             self.notify("This is the session the app is recording into; it cannot be deleted now.",
                         severity="warning")
             return
