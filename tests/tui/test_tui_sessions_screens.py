@@ -122,7 +122,7 @@ async def test_rerun_from_replay_makes_a_linked_session_and_compares(make_app, b
         app.push_screen(ReplayScreen(Session.open(app.recorder.session.path)))
         await settle(pilot)
         backend.hold_after = 1  # the re-run's first generation waits until released
-        await pilot.press("r")
+        await pilot.press("r", "enter")  # re-run, confirmed in the modal that shows the configuration
         assert await asyncio.to_thread(backend.holding.wait, 10)
         await pilot.press("escape")  # refused while the re-run drives the backend
         assert isinstance(app.screen, ReplayScreen)
@@ -188,7 +188,7 @@ async def test_rerun_with_a_missing_model_explains_and_keeps_nothing(make_app, i
     async with app.run_test(size=SIZE) as pilot:
         app.push_screen(ReplayScreen(SessionStore().open("geo")))
         await settle(pilot)
-        await pilot.press("r")
+        await pilot.press("r", "y")
         await settle(pilot)
         assert isinstance(app.screen, ReplayScreen)
         assert any("does not exist" in n.message for n in app._notifications)

@@ -2,7 +2,8 @@
 
 Re-run sends every saved turn again through the app's own backend (the model the main screen
 loaded, its adapters and system prompt) in a thread worker, journaling into a new session linked
-to the original, then opens the comparison of the two. Export writes any format of the table in
+to the original, then opens the comparison of the two; it starts only once the user confirmed
+that configuration, shown in full (rerun_confirm.py). Export writes any format of the table in
 sessions/export.py (the CLI's too) to a path the user types, whose extension picks the format; the
 default, in the data dir, never names an existing file. Each worker posts its outcome as a typed
 message (tui/messages.py), and failures all go to `report_failure`.
@@ -24,6 +25,7 @@ from sessions.rerun import RunConfig, rerun
 from ..messages import CurrentSessionRead, ExportEnded, RerunEnded, RerunProgress
 from ..session_recorder import SessionRecorder
 from .host import ReplayHost
+from .rerun_confirm import RerunConfirmModal, rerun_target_name
 from .text_modal import ErrorModal
 
 NOTHING_RECORDED = ("Nothing has been recorded yet in this run: the current session is created "
@@ -50,8 +52,18 @@ class ReplayActions:
             self.notify("This session has no turns to re-run.", severity="warning")
             return
         config = self.current_config()
-        self.refresh_status(f"re-running {len(self.session.turns)} turns ({config.describe()})…")
-        self.run_rerun(config)
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            if self.rerunning or main.job is not None or main.model_loading:  # it changed meanwhile
+                self.notify("The model is busy (generating or loading); try again when it is done.",
+                            severity="warning")
+                return
+            self.refresh_status(f"re-running {len(self.session.turns)} turns…")
+            self.run_rerun(config)
+
+        self.app.push_screen(RerunConfirmModal(self.session, config), confirmed)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rerun")
     def run_rerun(self: ReplayHost, config: RunConfig) -> None:
@@ -62,11 +74,11 @@ class ReplayActions:
             self.post_message(RerunProgress(done, total))  # posting is thread-safe; it never waits
 
         try:
-            target = store.create(f"{self.session.id}-rerun",
+            target = store.create(rerun_target_name(self.session),
                                   SessionOrigin(self.session.id, "rerun", config.describe()))
             try:
                 rerun(self.session, target, self.app.backend, config, progress)
-            except (SessionError, EngineError):
+            except Exception:  # whatever stopped it, no empty session is left behind
                 if not len(target.turns):
                     store.delete(str(target.path))
                 raise
