@@ -131,3 +131,12 @@ async def test_the_status_line_of_a_short_session_fits_80_columns(make_app, isol
         await settle(pilot)
         line = visible_line(app.screen.query_one("#status")).rstrip()
         assert line == " session sky-chat-rerun │ 2 records │ read-only │ rerun of sky-chat"
+
+
+async def test_a_one_record_session_says_record(make_app, isolated_dirs):
+    populate(isolated_dirs / "data")
+    app = make_app(load_on_start=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(ReplayScreen(SessionStore().open("geo")))
+        await settle(pilot)
+        assert visible_line(app.screen.query_one("#status")).rstrip() == " session geography │ 1 record │ read-only"

@@ -157,7 +157,8 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
         then the session's name, size and where it came from (its id and date are in the
         browser; the page is in the transcript's title)."""
         h = self.session.header
-        parts = [f"session {h.name}", f"{len(self.session.turns)} records", "read-only"]
+        records = len(self.session.turns)
+        parts = [f"session {h.name}", f"{records} record{'s' if records != 1 else ''}", "read-only"]
         if h.origin:
             parts.append(f"{h.origin.relation} of {h.origin.session}")
         if self.session.problems:
