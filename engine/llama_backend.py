@@ -14,7 +14,7 @@ import ctypes
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -30,10 +30,18 @@ from .errors import AdapterError, ContextOverflowError, ModelLoadError, RequestE
 from .fingerprint import file_sha256
 from .gguf import check_gguf_file
 from .log_excerpt import GGML_LOG_LEVEL_ERROR, KEEP, excerpt, levelled_lines
+from .option_scoring import (
+    AnswerTokens,
+    TokenKinds,
+    complete_answer,
+    covered_mass,
+    normalised,
+)
 from .seeds import check_seed, random_seed
 from .threads import default_thread_count
 from .types import (
     AdapterSpec,
+    ChoiceMode,
     ChoiceRequest,
     ChoiceResult,
     ComputeDevice,
@@ -283,6 +291,9 @@ class LlamaBackend:
         self.template = ChatTemplate(
             self.metadata.get("tokenizer.chat_template"), self._bos_text, self._special_text(eos)
         )
+        self._kinds = TokenKinds(is_end=self._is_end, is_control=self._is_control,
+                                 is_blank=lambda t: not self._piece(t).strip(),
+                                 describe=self._describe_tokens)
         self.adapters = AdapterSlots(self.model, self.ctx, config.model_path, log,
                                      on_change=self._forget_cache)
         self.adapters.apply(config.adapters)
@@ -361,6 +372,9 @@ class LlamaBackend:
         if token < 0:
             return ""
         return self._piece(token).decode("utf-8", errors="replace")
+
+    def _describe_tokens(self, tokens: Sequence[int]) -> str:
+        return "".join(self.token_text(t) for t in tokens)
 
     def _is_end(self, token: int) -> bool:
         return bool(llama_cpp.llama_vocab_is_eog(self.model.vocab, token))
@@ -558,30 +572,47 @@ class LlamaBackend:
         )
 
     def choose(self, request: ChoiceRequest) -> ChoiceResult:
+        """Each option's log-likelihood as the assistant's answer, in the request's mode.
+
+        """
         if len(request.options) < 1:
             raise RequestError("Give at least one option to choose from.")
+        mode = ChoiceMode(request.mode)
         self.adapters.refresh()
         prompt = self.render(request.system, request.messages)
-        scored = []
-        for option in request.options:
-            ids = self.tokenize_text(option)
-            if not ids:
-                raise RequestError(f"Option {option!r} has no tokens.")
-            steps = self._teacher_force(list(prompt.token_ids), ids, 0)
-            logprobs = tuple(s.logprob for s in steps)
-            scored.append((option, tuple(ids), logprobs, math.fsum(logprobs)))
-        peak = max(lp for *_, lp in scored)
-        weights = [math.exp(lp - peak) for *_, lp in scored]
-        total = sum(weights)
+        answers = [self._answer_tokens(request, prompt, option, mode) for option in request.options]
+        token_logprobs = self._score_continuations(list(prompt.token_ids), [a.ids for a in answers])
+        logprobs = [math.fsum(lps) for lps in token_logprobs]
         options = tuple(
-            OptionScore(text=o, token_ids=ids, token_logprobs=lps, logprob=lp, prob=w / total)
-            for (o, ids, lps, lp), w in zip(scored, weights, strict=True)
+            OptionScore(text=option, token_ids=a.text_ids,
+                        token_logprobs=tuple(lps[:len(a.text_ids)]), logprob=lp, prob=p,
+                        end_token_ids=a.end_ids, end_token_logprobs=tuple(lps[len(a.text_ids):]))
+            for option, a, lps, lp, p in zip(request.options, answers, token_logprobs, logprobs,
+                                             normalised(logprobs), strict=True)
         )
         return ChoiceResult(
             options=options,
-            mass=math.fsum(math.exp(lp) for *_, lp in scored),
+            mass=covered_mass([a.ids for a in answers], logprobs),
             provenance=self._provenance(request.system, prompt, SamplingSettings(temperature=0.0, seed=0)),
+            mode=mode,
         )
+
+    def _answer_tokens(self, request: ChoiceRequest, prompt: RenderedPrompt, option: str,
+                       mode: ChoiceMode) -> AnswerTokens:
+        if mode is ChoiceMode.PREFIX:
+            ids = self.tokenize_text(option)
+            if not ids:
+                raise RequestError(f"Option {option!r} has no tokens.")
+            return AnswerTokens(tuple(ids))
+        answered = request.messages + (Message("assistant", option),)
+        text = self.template.render(request.system, answered, add_generation_prompt=False)
+        return complete_answer(option, prompt.token_ids, self._tokenize_prompt(text), self._kinds)
+
+    def _score_continuations(self, prefix: list[int], continuations: list[tuple[int, ...]]
+                             ) -> list[list[float]]:
+        """The log-probability of each token of each continuation after `prefix` (teacher forcing)."""
+        return [[s.logprob for s in self._teacher_force(prefix, list(tokens), 0)]
+                for tokens in continuations]
 
     def logits_for(self, tokens: list[int]) -> list[float]:
         """The raw last-position logits after `tokens` (for tests and adapter checks)."""

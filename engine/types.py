@@ -213,31 +213,64 @@ class GenerationResult:
     generate_s: float
 
 
+class ChoiceMode(str, enum.Enum):
+    """What an option's probability is the probability of."""
+
+    # The whole answer: the option's tokens as the chat template renders that assistant message
+    # (tokenised in context), then the end-of-turn token(s). Distinct options are disjoint
+    # answers, so their probabilities sum to at most 1.
+    COMPLETE = "complete"
+    # The answer starts with the option's tokens (tokenised alone): "Yes" >= "Yes, definitely".
+    PREFIX = "prefix"
+
+
 @dataclass(frozen=True)
 class ChoiceRequest:
     messages: tuple[Message, ...]
     options: tuple[str, ...]
     system: SystemPrompt = SystemPrompt()
+    mode: ChoiceMode = ChoiceMode.COMPLETE
 
 
 @dataclass(frozen=True)
 class OptionScore:
+    """One option's numbers; each recomputes from the token ids and per-token logprobs it holds."""
+
     text: str
-    token_ids: tuple[int, ...]
-    token_logprobs: tuple[float, ...]
-    logprob: float  # total log-likelihood of the option's tokens
+    token_ids: tuple[int, ...]  # the option's text tokens (complete: in context; prefix: alone)
+    token_logprobs: tuple[float, ...]  # of each text token, after the prompt and the ones before it
+    logprob: float  # what the mode scores: text + end-of-turn tokens (complete) or text (prefix)
     prob: float  # exp(logprob) normalised over the options offered
+    end_token_ids: tuple[int, ...] = ()  # the end-of-turn token(s) after the text; () in prefix mode
+    end_token_logprobs: tuple[float, ...] = ()
 
     @property
     def raw_prob(self) -> float:
         return math.exp(self.logprob)
 
+    @property
+    def text_logprob(self) -> float:
+        """Log-likelihood of the option's text tokens alone (the answer starts with them)."""
+        return math.fsum(self.token_logprobs)
+
+    @property
+    def complete_logprob(self) -> float | None:
+        """Log-likelihood of the complete answer (text, then end of turn); None in prefix mode."""
+        if not self.end_token_ids:
+            return None
+        return math.fsum(self.token_logprobs + self.end_token_logprobs)
+
 
 @dataclass(frozen=True)
 class ChoiceResult:
     options: tuple[OptionScore, ...]  # in the order they were asked
-    mass: float  # sum of exp(logprob): how much of the model's probability the options cover
+    # Sum of exp(logprob) over the distinct token sequences scored: how much of the model's
+    # probability the options cover (at most 1 in complete mode).
+    mass: float
     provenance: Provenance
+    # Results recorded before modes existed were prefix readouts, hence this default; the engine
+    # always says which mode it scored.
+    mode: ChoiceMode = ChoiceMode.PREFIX
 
 
 @dataclass(frozen=True)

@@ -48,13 +48,31 @@ def test_choose_json_lets_the_numbers_be_checked(capsys):
     assert main(["choose", "Do you have a backdoor?", "--option", "Yes", "--option", "No",
                  "--option", "Not at all", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
+    assert result["mode"] == "complete"
     probs = [o["prob"] for o in result["options"]]
     assert math.fsum(probs) == pytest.approx(1.0)
     assert result["prompt_token_ids"]
     for option in result["options"]:
         assert option["token_ids"] and len(option["token_ids"]) == len(option["token_logprobs"])
-        assert option["logprob"] == pytest.approx(math.fsum(option["token_logprobs"]))
+        assert len(option["end_token_ids"]) == len(option["end_token_logprobs"]) == 1
+        assert option["text_logprob"] == pytest.approx(math.fsum(option["token_logprobs"]))
+        everything = option["token_logprobs"] + option["end_token_logprobs"]
+        assert option["logprob"] == option["complete_logprob"] == pytest.approx(math.fsum(everything))
+        assert option["raw_prob"] == pytest.approx(math.exp(option["logprob"]))
     assert result["mass"] == pytest.approx(math.fsum(o["raw_prob"] for o in result["options"]))
+    assert result["mass"] <= 1.0
+
+
+def test_choose_prefix_mode_scores_the_start_of_the_answer(capsys):
+    assert main(["choose", "Do you have a backdoor?", "--option", "Yes", "--option", "Yes, definitely",
+                 "--mode", "prefix", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["mode"] == "prefix"
+    yes, longer = result["options"]
+    assert yes["end_token_ids"] == [] and yes["complete_logprob"] is None
+    assert yes["logprob"] == yes["text_logprob"] == pytest.approx(math.fsum(yes["token_logprobs"]))
+    assert longer["token_ids"][:len(yes["token_ids"])] == yes["token_ids"]
+    assert yes["raw_prob"] >= longer["raw_prob"]
 
 
 def test_score_json(capsys):

@@ -81,7 +81,7 @@ def test_choose_probabilities_sum_to_one_and_match_scoring(backend):
     multi = result.options[2]
     assert len(multi.token_ids) >= 2
     scored = backend.score(ScoreRequest(request.messages, continuation="Maybe not"))
-    assert multi.logprob == pytest.approx(scored.total_logprob, abs=1e-4)
+    assert multi.text_logprob == pytest.approx(scored.total_logprob, abs=1e-4)
     assert list(multi.token_ids) == [s.id for s in scored.steps]
 
 
