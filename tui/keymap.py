@@ -18,7 +18,9 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("f3", "toggle_panel('adapters')", "Adapters", id="panel_adapters", tooltip="Toggle the adapters panel"),
     Binding("f4", "toggle_panel('sampling')", "Sampling", id="panel_sampling", tooltip="Toggle the sampling panel"),
     Binding("f5", "toggle_panel('model')", "Model", id="panel_model", tooltip="Toggle the model panel"),
-    Binding("f6", "show_prompt", "Prompt", id="show_prompt", tooltip="Show the rendered prompt"),
+    Binding("f6", "show_prompt", "Prompt", id="show_prompt",
+            tooltip="The exact prompt of the turn under the cursor (or the next message) with its "
+                    "configuration; text the chat template added is highlighted"),
     Binding("f7", "cycle_tint", "Tint", id="cycle_tint", tooltip="Cycle the token tint: probability, entropy, rank"),
     Binding("f8", "regenerate", "Regenerate", id="regenerate", tooltip="Regenerate the last answer"),
     Binding("f9", "edit_last", "Edit last", id="edit_last", tooltip="Edit the last message and resend"),

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from textual.message import Message
 
-from engine.types import AdapterSpec, GenerationResult, RenderedPrompt, SamplingSettings, SystemPrompt
+from engine.types import AdapterSpec, GenerationResult, SamplingSettings, SystemPrompt
 from sessions import Session
 from sessions.compare import SessionComparison
 
 from .conversation import Conversation
+from .prompt_report import PromptReport
 from .screens.model_switch import ModelSwitch
 from .streaming import StreamJob
 
@@ -95,8 +96,10 @@ class AdapterChecked(WorkEnded, bubble=False):
 
 
 @dataclass
-class PromptRendered(WorkEnded, bubble=False):
-    prompt: RenderedPrompt | None = None
+class PromptReportReady(WorkEnded, bubble=False):
+    """F6's prompt, rendered and described (tui/prompt_report.py), or why not."""
+
+    report: PromptReport | None = None
 
 
 @dataclass

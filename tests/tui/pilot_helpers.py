@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 
+async def wait_for_workers(pilot) -> None:
+    """Every worker done. An exclusive worker that a newer one replaced (a model list asked for
+    again, F6 pressed twice) ends cancelled, which `wait_for_complete` raises: that is finished too."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(20):
+        try:
+            await pilot.app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            await pilot.pause()
+
+
 async def settle(pilot) -> None:
     """Wait until every worker finished and the UI processed what they left behind."""
-    await pilot.app.workers.wait_for_complete()
+    await wait_for_workers(pilot)
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await wait_for_workers(pilot)
     await pilot.pause()
 
 

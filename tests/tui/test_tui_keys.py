@@ -46,7 +46,7 @@ async def test_palette_opens_and_runs_an_action(make_app):
         await settle(pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"rendered prompt")
+        await pilot.press(*"exact prompt")
         for _ in range(100):  # the palette searches asynchronously
             if app.screen.query("CommandList") and app.screen.query_one("CommandList").option_count:
                 break

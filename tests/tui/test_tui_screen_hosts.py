@@ -83,7 +83,7 @@ async def test_workers_report_with_typed_messages(make_app, backend):
         await pilot.press(*"/a/bad.gguf", "enter")
         await settle(pilot)
         ended = [t for t in seen if issubclass(t, m.WorkEnded)]
-        assert ended == [m.ModelLoadEnded, m.GenerationEnded, m.PromptRendered, m.AdapterChecked]
+        assert ended == [m.ModelLoadEnded, m.GenerationEnded, m.PromptReportReady, m.AdapterChecked]
         assert not any(hasattr(type(s), "on_worker_state_changed") for s in app.screen_stack)
         assert any("trained for another model" in n.message for n in app._notifications)
 

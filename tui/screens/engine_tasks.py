@@ -11,8 +11,6 @@ request and adapters it starts with, so its header says what made it while it st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual import work
 from textual.timer import Timer
 from textual.widgets import Input
@@ -23,19 +21,12 @@ from sessions.partial import error_note
 
 from .. import messages as m
 from ..conversation import Branch
-from ..prompt_report import PromptJob, PromptReport, branch_job, build_report, draft_provenance, preview_job
+from ..prompt_report import PromptJob, branch_job, build_report, draft_provenance, preview_job
 from ..streaming import FRAME_S, StreamJob
 from ..widgets.transcript import Transcript
 from .host import ChatHost
 from .model_switch import ModelSwitch, switch_model
 from .text_modal import ErrorModal, PromptModal
-
-
-@dataclass
-class PromptReportReady(m.WorkEnded, bubble=False):
-    """F6's prompt, rendered and described (tui/prompt_report.py), or why not."""
-
-    report: PromptReport | None = None
 
 
 class EngineTasks:
@@ -207,11 +198,11 @@ class EngineTasks:
         try:
             report = build_report(job, self.backend)
         except Exception as exc:
-            self.post_message(PromptReportReady(error=exc))
+            self.post_message(m.PromptReportReady(error=exc))
         else:
-            self.post_message(PromptReportReady(report))
+            self.post_message(m.PromptReportReady(report))
 
-    def on_prompt_report_ready(self: ChatHost, event: PromptReportReady) -> None:
+    def on_prompt_report_ready(self: ChatHost, event: m.PromptReportReady) -> None:
         if event.report is None:
             self.report_error(event.error)
             return

@@ -124,6 +124,7 @@ class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
             model=info.name if info else Path(self.backend.config.model_path).name,
             adapters=self.chat.adapters,
             system=self.chat.system,
+            sampling=self.chat.sampling,
             ctx_used=ctx_used,
             ctx_size=info.n_ctx if info else self.backend.config.n_ctx,
             tok_s=result.tokens_per_s if result else None,
