@@ -2,7 +2,8 @@
 
 It runs only inside the engine's worker process (engine/worker.py). It uses llama-cpp-python's
 low-level API rather than its `Llama` class so that we control exactly what is decoded and when:
-- only the last position's logits are ever requested (no `logits_all`);
+- logits are requested only at the positions read: the last one when generating, and each
+  position of a forced-choice option that scores its next token (never `logits_all`);
 - the KV cache is reused for the longest common token prefix of consecutive requests;
 - each generated token is drawn by llama.cpp's sampler chain from the same logits row that
   engine/distribution.py summarises for the user (the raw, pre-sampler distribution).
@@ -35,7 +36,9 @@ from .option_scoring import (
     TokenKinds,
     complete_answer,
     covered_mass,
+    log_normaliser,
     normalised,
+    token_logprob,
 )
 from .seeds import check_seed, random_seed
 from .threads import default_thread_count
@@ -574,6 +577,8 @@ class LlamaBackend:
     def choose(self, request: ChoiceRequest) -> ChoiceResult:
         """Each option's log-likelihood as the assistant's answer, in the request's mode.
 
+        The prompt is decoded once; each option's tokens then go through one decode after it,
+        with logits only at the positions that score a next token (see `_score_continuations`).
         """
         if len(request.options) < 1:
             raise RequestError("Give at least one option to choose from.")
@@ -610,9 +615,59 @@ class LlamaBackend:
 
     def _score_continuations(self, prefix: list[int], continuations: list[tuple[int, ...]]
                              ) -> list[list[float]]:
-        """The log-probability of each token of each continuation after `prefix` (teacher forcing)."""
-        return [[s.logprob for s in self._teacher_force(prefix, list(tokens), 0)]
-                for tokens in continuations]
+        """The log-probability of each token of each continuation after `prefix`.
+
+        The prefix's keys and values are computed once (and reused from the previous request
+        where they match). A continuation's first token is scored by the prefix's last logits;
+        the rest by ONE decode of the continuation less its last token, at the positions after
+        the prefix, with logits requested at each of those positions and nowhere else. Its cells
+        are removed again afterwards, so the next continuation finds the prefix alone.
+        """
+        if not prefix:
+            raise RequestError("Cannot score from an empty prompt: there is no first distribution.")
+        for tokens in continuations:
+            self._check_fits(len(prefix) + len(tokens), "prompt plus answer")
+            for token in tokens:
+                if not 0 <= token < self.n_vocab:
+                    raise RequestError(f"Token id {token} is outside this model's vocabulary ({self.n_vocab}).")
+        first = self._evaluate(prefix).copy()
+        first_normaliser = log_normaliser(first)
+        scored = []
+        for tokens in continuations:
+            logprobs = [float(first[tokens[0]]) - first_normaliser]
+            if len(tokens) > 1:
+                if len(self._cached_tokens) != len(prefix):  # a failed removal dropped the cache
+                    self._evaluate(prefix)
+                logprobs += self._decode_scoring(list(tokens), len(prefix))
+                if not self.ctx.kv_cache_seq_rm(0, len(prefix), -1):
+                    self._forget_cache()
+            scored.append(logprobs)
+        return scored
+
+    def _decode_scoring(self, tokens: list[int], n_past: int) -> list[float]:
+        """Decode tokens[:-1] after `n_past` cached tokens (one batch per n_batch tokens), with
+        logits at every position, and return the log-probability of each of tokens[1:]."""
+        inputs = tokens[:-1]
+        logprobs = []
+        for start in range(0, len(inputs), self.n_batch):
+            chunk = inputs[start:start + self.n_batch]
+            batch = self.batch.batch
+            batch.n_tokens = len(chunk)
+            for i, token in enumerate(chunk):
+                batch.token[i] = token
+                batch.pos[i] = n_past + start + i
+                batch.n_seq_id[i] = 1
+                batch.seq_id[i][0] = 0
+                batch.logits[i] = True
+            rc = llama_cpp.llama_decode(self.ctx.ctx, batch)
+            if rc != 0:
+                self._forget_cache()
+                raise RequestError(f"llama_decode failed (code {rc}); see the log: {self._log.tail(3)}")
+            for i in range(len(chunk)):
+                row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.ctx.ctx, i),
+                                            shape=(self.n_vocab,))
+                logprobs.append(token_logprob(row, tokens[start + i + 1]))
+        return logprobs
 
     def logits_for(self, tokens: list[int]) -> list[float]:
         """The raw last-position logits after `tokens` (for tests and adapter checks)."""
