@@ -7,6 +7,7 @@ and look at the report before committing the new SVGs.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fake_backend import FakeBackend
@@ -19,6 +20,16 @@ from tui.app import LogitscopeApp
 SIZE = (100, 30)
 SCRIPT = [["Yes", ",", " the", " sky", " is", " blue", " because", " of", " Ray", "leigh", " scattering", "."],
           [" green", "."]]
+
+
+@pytest.fixture(autouse=True)
+def fixed_default_model(monkeypatch):
+    """The model panel lists the embedded default model: at a fixed path here, so the snapshot
+    does not show where this machine's virtual environment happens to be."""
+    import engine.known_models
+
+    monkeypatch.setattr(engine.known_models, "default_model_path",
+                        lambda: Path("/opt/models/SmolLM2-135M-Instruct.Q4_1.gguf"))
 
 
 def snap(snap_compare, app: LogitscopeApp, run_before, size: tuple[int, int] = SIZE) -> bool:

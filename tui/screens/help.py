@@ -17,14 +17,19 @@ from textual.widgets import Footer, Static
 from ..config import Settings
 from ..keymap import ALL_BINDINGS
 
-PANEL_KEYS = [
-    ("adapters panel", "space / + - / > < / n / s or Enter / x",
-     "toggle; scale ±0.1, ±1; flip sign; type a scale; remove the highlighted adapter"),
-    ("transcript", "←/→ ↑/↓ Home/End [ ]", "move the token cursor, move between answers, switch branch; "
-                                           "any other key you type goes to the message box"),
+PANEL_KEYS = [  # short key names: the keys column does not wrap
+    ("transcript", "any letter", "goes to the message box (no action sits on a letter)"),
+    ("transcript", "[ ]", "switch between the answer's branches"),
     ("transcript", "Tab", "to the inspector's alternatives"),
-    ("inspector", "↑/↓ Enter 1-5", "branch from the highlighted alternative; its rows 1-5 are the keys "
-                                   "1-5, while rank counts the tokens more likely (rank 0 = top-1)"),
+    ("inspector", "↑ ↓ Enter", "branch from the highlighted alternative"),
+    ("inspector", "1-5", "branch from that row (rows are keys; rank counts the tokens more likely, "
+                         "rank 0 = top-1)"),
+    ("adapters panel", "space", "turn the highlighted adapter on or off"),
+    ("adapters panel", "+ -", "scale ±0.1"),
+    ("adapters panel", "> <", "scale ±1"),
+    ("adapters panel", "n", "flip the scale's sign"),
+    ("adapters panel", "s Enter", "type a scale"),
+    ("adapters panel", "x Delete", "remove the adapter"),
     ("anywhere", "ctrl+p", "command palette (every action)"),
     ("anywhere", "ctrl+q", "quit"),
 ]

@@ -4,8 +4,8 @@ It shows the chosen token, its probability and rank, the entropy, the effective 
 (exp(entropy): how many equally likely tokens would give the same uncertainty) and the top-1
 mass, then the top-k alternatives as bars. The rank is the JSON's and the exports': how many
 tokens were more likely than the chosen one, so 0 is the top-1. The first five alternatives are
-labelled with the keys 1-5 that pick them; selecting an alternative (Enter, or 1-5 from the
-transcript) asks the screen to continue the answer from that token in a new branch.
+labelled with the keys 1-5 that pick them; selecting an alternative (Enter, or 1-5, once Tab has
+moved the focus here from the transcript) asks the screen to continue the answer from that token in a new branch.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class Inspector(Vertical):
         text.append(f"entropy {step.entropy:.2f} nats\neff. vocab {step.effective_vocab:.1f}   ")
         text.append(f"top-1 {step.top1_prob:.2f}")
         if step.top:
-            text.append(f"\nkeys 1-{min(KEYED, len(step.top))}: branch from that row", style="dim")
+            text.append(f"\nTab, then 1-{min(KEYED, len(step.top))}: branch from that row", style="dim")
         summary.update(text, layout=False)  # fixed height in the CSS
         labels = []
         for n, alt in enumerate(step.top):
