@@ -1,20 +1,36 @@
-"""`logitscope battery list|show`: the shipped question batteries, and what a battery will ask.
+"""`logitscope battery list|show|run`: the shipped question batteries, what a battery will ask, and
+running one over configurations.
 
 Thin argument handling over `sessions.batteries` (the format is docs/batteries.md). `show` prints,
 for each question, its type, paraphrase and ordering counts, the readout and the exact user
 message of the first paraphrase in the first ordering, so a battery can be checked before it is
-run. Nothing here loads a model. Errors are BatteryErrors (EngineErrors): main.py prints them on
-one line, naming the file, line, question and key.
+run; `list` and `show` load no model. `run` evaluates every item under every configuration
+(`--configs FILE.toml`, else one "default" configuration from the usual flags) with one
+LocalBackend and writes results.jsonl, summary.csv and report.html into `--out DIR`; Ctrl-C keeps
+what is done and the same command resumes. Errors are BatteryErrors (EngineErrors): main.py
+prints them on one line, naming the file, line or table, question and key.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
 
+from engine.local import LocalBackend
 from sessions.batteries import Battery, Question, load_battery, shipped_batteries
+from sessions.batteries.configs import ConfigsError, Configuration, default_configuration, load_configs
+from sessions.batteries.report import render_report
+from sessions.batteries.results import RESULTS_FILE, ResultsWriter, read_results
+from sessions.batteries.runner import RunSettings, fingerprint, plan, run_battery
+from sessions.batteries.summary import SUMMARY_FILE, summarise, write_summary
 
+from . import options
 from .jsonout import print_json, to_jsonable
+from .progress import ProgressBar
+
+REPORT_FILE = "report.html"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,6 +53,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("battery", metavar="NAME|PATH", help="a shipped battery's name or a battery .yaml file")
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(func=_show)
+
+    run = commands.add_parser("run", help="run a battery over configurations into a results folder",
+                              description="Evaluate every item of a battery under each configuration and "
+                                          "write DIR/results.jsonl, DIR/summary.csv and DIR/report.html. "
+                                          "Ctrl-C keeps what is done; the same command resumes.")
+    run.add_argument("battery", metavar="NAME|PATH", help="a shipped battery's name or a battery .yaml file")
+    run.add_argument("--out", required=True, metavar="DIR", help="the results folder (created if missing)")
+    run.add_argument("--configs", metavar="FILE.toml",
+                     help="named configurations (docs/batteries.md); default: one configuration "
+                          "'default' from --adapter and the system prompt flags")
+    run.add_argument("--permute", action="store_true", help="present every option question in several orderings")
+    run.add_argument("--samples", type=_positive, metavar="N",
+                     help="samples per free-answer item (default: the file's)")
+    run.add_argument("--temperature", type=float, metavar="T",
+                     help="sampling temperature of free-answer items (default: the file's)")
+    run.add_argument("--seed", type=int, default=0, metavar="N",
+                     help="free sample i uses seed N + i; trace answers use N (default 0)")
+    run.add_argument("--restart", action="store_true",
+                     help="discard the results already in DIR (needed when the battery or configurations changed)")
+    options.add_model_options(run)
+    options.add_system_options(run)
+    run.set_defaults(func=_run)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more (got {text!r})")
+    return value
 
 
 def _summary(battery: Battery) -> dict[str, Any]:
@@ -103,4 +151,54 @@ def _show(args: argparse.Namespace) -> int:
         print("  user message (paraphrase 1, ordering 1):")
         for line in record["user_message"].split("\n"):
             print(f"    | {line}".rstrip())
+    return 0
+
+
+def _configurations(args: argparse.Namespace) -> tuple[Configuration, ...]:
+    if args.configs is None:
+        return default_configuration(options.adapter_specs(args.adapter), options.system_prompt(args))
+    if args.adapter or args.system is not None or args.no_system or args.empty_system:
+        raise ConfigsError(f"{args.configs}: --configs gives every configuration; drop --adapter and the "
+                           "system prompt flags (or put them in a table of the file)")
+    from adapters.library import parse_adapter
+
+    return load_configs(args.configs, parse_adapter)
+
+
+def write_outputs(folder: str, battery_name: str) -> tuple[int, int]:
+    """summary.csv and report.html from DIR/results.jsonl; returns (records, summary rows)."""
+    records = read_results(Path(folder) / RESULTS_FILE)
+    rows = summarise(records)
+    write_summary(rows, Path(folder) / SUMMARY_FILE)
+    (Path(folder) / REPORT_FILE).write_text(render_report(f"Battery {battery_name}", rows, records), encoding="utf-8")
+    return len(records), len(rows)
+
+
+def _run(args: argparse.Namespace) -> int:
+    battery = load_battery(args.battery)
+    configurations = _configurations(args)
+    settings = RunSettings(permute=True if args.permute else None, samples=args.samples,
+                           temperature=args.temperature, seed=args.seed)
+    model = options.model_config(argparse.Namespace(**{**vars(args), "adapter": []}))
+    writer = ResultsWriter(args.out, fingerprint(battery, configurations, settings, model.model_path),
+                           to_jsonable, restart=args.restart)
+    tasks = plan(battery, configurations, settings)
+    already = sum((t.key, t.configuration.name) in writer.done for t in tasks)
+    print(f"battery {battery.name}: {len(tasks)} evaluations ({len(battery.questions)} questions x "
+          f"{len(configurations)} configurations); {already} already in {writer.path}", file=sys.stderr)
+    bar = ProgressBar("running")
+    interrupted = False
+    try:
+        with LocalBackend(model) as backend:
+            run_battery(backend, tasks, writer, settings, bar)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.finish()
+    records, rows = write_outputs(args.out, battery.name)
+    if interrupted:
+        print(f"stopped: {records} of {len(tasks)} records kept in {writer.path}; run the same command "
+              "to resume", file=sys.stderr)
+        return 130
+    print(f"{records} records, {rows} summary rows: {args.out}/{RESULTS_FILE}, {SUMMARY_FILE}, {REPORT_FILE}")
     return 0
