@@ -219,8 +219,16 @@ def _run_under_new_config(args: argparse.Namespace, relation: str, save: bool, j
             target = store.create(args.name or f"{source.id}-{relation}",
                                   SessionOrigin(source.id, relation, config.describe()))
         result = job(source, target, backend, config)
+        if target is not None and not len(target.turns):  # nothing it could save (a rescore of
+            store.delete(str(target.path))                  # choices only): leave no empty session
+            target = None
     except EngineError as exc:  # SessionError is one too
         exc.msg += _discard_if_empty(store, target)
+        raise
+    except KeyboardInterrupt:  # Ctrl-C: what was done is kept, an empty target is not
+        kept = _discard_if_empty(store, target)
+        if kept:
+            print(f"logitscope: interrupted{kept}", file=sys.stderr)
         raise
     finally:
         if backend is not None:
@@ -235,6 +243,9 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         args, "rerun", True,
         lambda source, target, backend, config: rerun(
             source, target, backend, config, _progress(len(source.turns), "re-ran")))
+    if target is None:  # not reached while rerun journals every turn it runs; kept honest
+        print(f"Nothing was re-run from {source.id}; no session was saved.")
+        return 0
     if args.json:
         print_json({"session": target.id, "path": str(target.path), "origin": source.id,
                      "config": config.describe(), "turns": len(turns)})
