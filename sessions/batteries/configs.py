@@ -87,7 +87,8 @@ class _Reader:
         self.source, self.table, self.resolve = source, table, resolve
 
     def fail(self, key: str | None, problem: str) -> ConfigsError:
-        where = f"{self.source}: [{self.table}]" + (f" key '{key}'" if key else "")
+        where = f"{self.source}: " + (f"[{self.table}]" if self.table else "top-level")
+        where += f" key '{key}'" if key else ""
         return ConfigsError(f"{where}: {problem}")
 
     def check_keys(self, values: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
