@@ -3,8 +3,9 @@
 Why its own module: a run is read by looking at it. For each question: a bar chart with the
 configurations side by side for each measure, whiskers at the 95% interval (summary.py), the
 numbers as a table, and the exact prompt (the rendered chat prompt, special tokens included) of
-the question's first record. Number questions chart the expected value only (mass in the table);
-word questions leave `mass` to the table.
+the question's first record. Number questions chart the expected value on an axis spanning
+their range, trace questions the mean top-1 mass (entropy in the table); word questions leave
+`mass` to the table.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ vertical-align:middle}"""
 def _charted(rows: Sequence[SummaryRow]) -> list[SummaryRow]:
     if rows and rows[0].readout == "number":
         return [r for r in rows if r.measure == "expected_value"]
+    if rows and rows[0].readout == "trace":
+        return [r for r in rows if r.measure == "mean_top1_mass"]
     return [r for r in rows if r.measure != "mass"]
 
 
@@ -36,19 +39,29 @@ def _number(value: float | None, digits: int = 4) -> str:
     return "" if value is None or not math.isfinite(value) else f"{value:.{digits}g}"
 
 
-def chart(rows: Sequence[SummaryRow], configurations: Sequence[str]) -> str:
-    """An SVG bar chart: a group per measure, a bar per configuration, whiskers at the interval."""
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k at or above `value` (an axis top)."""
+    if value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= value * (1 - 1e-12))
+
+
+def chart(rows: Sequence[SummaryRow], configurations: Sequence[str], axis_max: float | None = None) -> str:
+    """An SVG bar chart: a group per measure, a bar per configuration, whiskers at the interval
+    (cut at the axis). The axis runs from 0 to `axis_max`, else to the largest mean (at least 1)."""
     measures = list(dict.fromkeys(r.measure for r in rows))
     by_key = {(r.measure, r.configuration): r for r in rows}
-    tops = [v for r in rows for v in (r.estimate.mean, r.estimate.high) if v is not None and math.isfinite(v)]
-    top = max(tops + [1.0])
+    means = [r.estimate.mean for r in rows if math.isfinite(r.estimate.mean)]
+    top = axis_max if axis_max is not None else nice_ceiling(max(means + [1.0]))
     bar, gap, height, left, bottom = 18, 24, 180, 48, 60
-    group = bar * len(configurations) + gap
+    label_width = max((len(m) for m in measures), default=0) * 7 + 8
+    group = max(bar * len(configurations), min(label_width, 200)) + gap
     width = left + group * len(measures) + gap
-    y = lambda v: 10 + height * (1 - max(v, 0.0) / top)  # noqa: E731
+    y = lambda v: 10 + height * (1 - min(max(v, 0.0), top) / top)  # noqa: E731
     parts = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + bottom + 10}" '
              f'role="img">']
-    for tick in (0.0, top / 2, top):
+    for tick in (0.0, top / 4, top / 2, 3 * top / 4, top):
         parts.append(f'<line x1="{left}" x2="{width}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#ddd"/>'
                      f'<text x="{left - 4}" y="{y(tick) + 4:.1f}" font-size="10" text-anchor="end">'
                      f'{_number(tick, 3)}</text>')
@@ -90,6 +103,15 @@ def _table(rows: Sequence[SummaryRow]) -> str:
     return f"<table>{head}{body}</table>"
 
 
+def _axis_max(rows: Sequence[SummaryRow], example: dict[str, Any]) -> float | None:
+    """A number question's axis is its whole range; probabilities' axis is [0, 1]."""
+    if rows and rows[0].readout == "number" and example.get("numbers"):
+        return float(max(int(value) for value in example["numbers"]))
+    if rows and rows[0].readout in ("options", "words", "free", "trace"):
+        return 1.0
+    return None
+
+
 def render_report(title: str, rows: Sequence[SummaryRow], records: Sequence[dict[str, Any]]) -> str:
     """The whole page: a section per question, in summary order."""
     configurations = list(dict.fromkeys(r.configuration for r in rows))
@@ -105,7 +127,8 @@ def render_report(title: str, rows: Sequence[SummaryRow], records: Sequence[dict
         sections.append(
             f'<section class="question" id="{html.escape(question)}"><h2>{html.escape(question)} '
             f'<small>({html.escape(question_rows[0].readout)})</small></h2>'
-            f"{chart(_charted(question_rows), configurations)}{_table(question_rows)}"
+            f"{chart(_charted(question_rows), configurations, _axis_max(question_rows, example))}"
+            f"{_table(question_rows)}"
             f"<h3>Exact prompt ({html.escape(str(example.get('key', '')))}, configuration "
             f"{html.escape(str((example.get('configuration') or {}).get('name', '')))})</h3>"
             f"<pre>{html.escape(prompt)}</pre></section>")
