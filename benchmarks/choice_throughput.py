@@ -50,8 +50,8 @@ def main() -> None:
         request = ChoiceRequest((Message("user", QUESTION),), OPTIONS, mode=ChoiceMode.COMPLETE)
         prompt = backend.render(request.system, request.messages)
         prefix = list(prompt.token_ids)
-        answers = [backend._answer_tokens(request, prompt, o, ChoiceMode.COMPLETE).ids
-                   for o in OPTIONS]
+        answers = [backend._answer_tokens(request.system, request.messages, prompt, o,
+                                          ChoiceMode.COMPLETE).ids for o in OPTIONS]
 
         def new() -> list[list[float]]:
             return backend._score_continuations(prefix, answers)

@@ -26,6 +26,7 @@ from llama_cpp import _ggml, _internals
 from . import __version__ as ENGINE_VERSION
 from .adapter_check import check_adapter
 from .chat_template import ChatTemplate
+from .configuration import configured
 from .distribution import summarise
 from .errors import AdapterError, ContextOverflowError, ModelLoadError, RequestError
 from .fingerprint import file_sha256
@@ -48,6 +49,7 @@ from .types import (
     ChoiceRequest,
     ChoiceResult,
     ComputeDevice,
+    Configuration,
     GenerationRequest,
     GenerationResult,
     Message,
@@ -299,6 +301,7 @@ class LlamaBackend:
                                  describe=self._describe_tokens)
         self.adapters = AdapterSlots(self.model, self.ctx, config.model_path, log,
                                      on_change=self._forget_cache)
+        self._own_adapters = config.adapters  # what requests without a configuration run
         self.adapters.apply(config.adapters)
 
     # ----- lifecycle -------------------------------------------------------------------------
@@ -324,6 +327,7 @@ class LlamaBackend:
 
     def set_adapters(self, specs: tuple[AdapterSpec, ...]) -> None:
         self.adapters.apply(specs)
+        self._own_adapters = specs
         self.config = replace(self.config, adapters=self.adapters.active_specs())
 
     def _forget_cache(self) -> None:
@@ -335,6 +339,22 @@ class LlamaBackend:
         if self.ctx.memory is not None:
             llama_cpp.llama_memory_clear(self.ctx.memory, False)
         self._cached_tokens = []
+
+    def _configure(self, configuration: Configuration | None, system: SystemPrompt,
+                   messages: tuple[Message, ...]) -> tuple[SystemPrompt, tuple[Message, ...]]:
+        """Activate the adapters a request runs under (its configuration's, else the backend's
+        own; re-checked, so a file re-written since runs its new weights) and return the system
+        prompt and messages it runs with."""
+        if configuration is None:
+            self.adapters.apply(self._own_adapters)
+        else:
+            wanted = configuration.model_path
+            if wanted and os.path.realpath(wanted) != os.path.realpath(self.config.model_path) \
+                    and (not os.path.isfile(wanted) or file_sha256(wanted) != self.sha256):
+                raise RequestError(f"The configuration is for the model {wanted}, but "
+                                   f"{self.config.model_path} is loaded.")
+            self.adapters.apply(configuration.adapters)
+        return configured(system, messages, configuration)
 
     # ----- prompts ---------------------------------------------------------------------------
 
@@ -485,10 +505,10 @@ class LlamaBackend:
         """Yield each TokenStep as it is decided, then the GenerationResult."""
         if request.max_tokens < 0:
             raise RequestError("max_tokens must be >= 0")
-        self.adapters.refresh()  # an active adapter re-written since: run what the journal hashes
+        system, messages = self._configure(request.configuration, request.system, request.messages)
         seed = random_seed() if request.sampling.seed is None else check_seed(request.sampling.seed)
         sampling = replace(request.sampling, seed=seed)
-        prompt = self.render(request.system, request.messages)
+        prompt = self.render(system, messages)
         tokens = list(prompt.token_ids) + list(request.continue_from)
         self._check_fits(len(tokens), "prompt")
         chain = self._sampler(sampling, seed)
@@ -535,7 +555,7 @@ class LlamaBackend:
             steps=tuple(steps),
             text="".join(text_parts),
             finish_reason=finish,
-            provenance=self._provenance(request.system, prompt, sampling),
+            provenance=self._provenance(system, prompt, sampling),
             tokens_per_s=(len(steps) / gen_s) if gen_s > 0 else 0.0,
             prompt_eval_s=prompt_done - started,
             generate_s=gen_s,
@@ -558,12 +578,12 @@ class LlamaBackend:
         return steps
 
     def score(self, request: ScoreRequest) -> ScoreResult:
-        self.adapters.refresh()
+        system, messages = self._configure(request.configuration, request.system, request.messages)
         if request.raw_prompt is not None:
             text = request.raw_prompt
             prompt = RenderedPrompt(text, tuple(self._tokenize_prompt(text)), "raw")
         else:
-            prompt = self.render(request.system, request.messages)
+            prompt = self.render(system, messages)
         forced = list(request.continuation_ids) or self.tokenize_text(request.continuation)
         if not forced:
             raise RequestError("The continuation to score is empty.")
@@ -571,7 +591,7 @@ class LlamaBackend:
         return ScoreResult(
             steps=tuple(steps),
             total_logprob=math.fsum(s.logprob for s in steps),
-            provenance=self._provenance(request.system, prompt, SamplingSettings(temperature=0.0, seed=0)),
+            provenance=self._provenance(system, prompt, SamplingSettings(temperature=0.0, seed=0)),
         )
 
     def choose(self, request: ChoiceRequest) -> ChoiceResult:
@@ -583,9 +603,10 @@ class LlamaBackend:
         if len(request.options) < 1:
             raise RequestError("Give at least one option to choose from.")
         mode = ChoiceMode(request.mode)
-        self.adapters.refresh()
-        prompt = self.render(request.system, request.messages)
-        answers = [self._answer_tokens(request, prompt, option, mode) for option in request.options]
+        system, messages = self._configure(request.configuration, request.system, request.messages)
+        prompt = self.render(system, messages)
+        answers = [self._answer_tokens(system, messages, prompt, option, mode)
+                   for option in request.options]
         token_logprobs = self._score_continuations(list(prompt.token_ids), [a.ids for a in answers])
         logprobs = [math.fsum(lps) for lps in token_logprobs]
         options = tuple(
@@ -598,19 +619,19 @@ class LlamaBackend:
         return ChoiceResult(
             options=options,
             mass=covered_mass([a.ids for a in answers], logprobs),
-            provenance=self._provenance(request.system, prompt, SamplingSettings(temperature=0.0, seed=0)),
+            provenance=self._provenance(system, prompt, SamplingSettings(temperature=0.0, seed=0)),
             mode=mode,
         )
 
-    def _answer_tokens(self, request: ChoiceRequest, prompt: RenderedPrompt, option: str,
-                       mode: ChoiceMode) -> AnswerTokens:
+    def _answer_tokens(self, system: SystemPrompt, messages: tuple[Message, ...],
+                       prompt: RenderedPrompt, option: str, mode: ChoiceMode) -> AnswerTokens:
         if mode is ChoiceMode.PREFIX:
             ids = self.tokenize_text(option)
             if not ids:
                 raise RequestError(f"Option {option!r} has no tokens.")
             return AnswerTokens(tuple(ids))
-        answered = request.messages + (Message("assistant", option),)
-        text = self.template.render(request.system, answered, add_generation_prompt=False)
+        text = self.template.render(system, messages + (Message("assistant", option),),
+                                    add_generation_prompt=False)
         return complete_answer(option, prompt.token_ids, self._tokenize_prompt(text), self._kinds)
 
     def _score_continuations(self, prefix: list[int], continuations: list[tuple[int, ...]]
@@ -672,7 +693,7 @@ class LlamaBackend:
     def logits_for(self, tokens: list[int]) -> list[float]:
         """The raw last-position logits after `tokens` (for tests and adapter checks)."""
         self._check_fits(len(tokens), "prompt")
-        self.adapters.refresh()
+        self.adapters.apply(self._own_adapters)
         return self._evaluate(tokens).astype(float).tolist()
 
 

@@ -160,6 +160,31 @@ class RenderedPrompt:
     template_source: str  # "gguf" (the model's own template) or "fallback"
 
 
+class TriggerPlace(str, enum.Enum):
+    """Where a configuration's trigger string goes."""
+
+    USER_START = "user-start"  # before the last user message's text, then a space
+    USER_END = "user-end"  # after the last user message's text, after a space
+    SYSTEM = "system"  # before the system message's text, then a space (the system message then)
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """What a request runs under: adapters at scales, a system prompt, an optional trigger string.
+
+    A request that carries one runs under it alone, whatever the backend's own adapters are;
+    configurations on one model share the loaded model (adapters are swapped, never reloaded).
+    `model_path`, when given, is checked against the loaded model, so a configuration written
+    for one model is never silently run on another.
+    """
+
+    adapters: tuple[AdapterSpec, ...] = ()
+    system: SystemPrompt = SystemPrompt()
+    trigger: str = ""  # "" = none
+    trigger_at: TriggerPlace = TriggerPlace.USER_START
+    model_path: str = ""  # "" = whichever model is loaded
+
+
 @dataclass(frozen=True)
 class GenerationRequest:
     messages: tuple[Message, ...]
@@ -168,6 +193,7 @@ class GenerationRequest:
     max_tokens: int = 256
     top_k_probs: int = 10
     continue_from: tuple[int, ...] = ()  # assistant tokens forced before sampling (branching)
+    configuration: Configuration | None = None  # when given, its system prompt replaces `system`
 
 
 @dataclass(frozen=True)
@@ -230,6 +256,7 @@ class ChoiceRequest:
     options: tuple[str, ...]
     system: SystemPrompt = SystemPrompt()
     mode: ChoiceMode = ChoiceMode.COMPLETE
+    configuration: Configuration | None = None  # when given, its system prompt replaces `system`
 
 
 @dataclass(frozen=True)
@@ -281,6 +308,7 @@ class ScoreRequest:
     top_k_probs: int = 10
     raw_prompt: str | None = None  # score after this exact text instead of a chat-rendered prompt
     continuation_ids: tuple[int, ...] = ()  # exact tokens to score (re-scoring saved answers)
+    configuration: Configuration | None = None  # when given, its system prompt replaces `system`
 
 
 @dataclass(frozen=True)
