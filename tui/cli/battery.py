@@ -193,9 +193,9 @@ def _run(args: argparse.Namespace) -> int:
             run_battery(backend, tasks, writer, settings, bar)
     except KeyboardInterrupt:
         interrupted = True
-    finally:
+    finally:  # also when the engine fails mid-run: what is done is summarised
         bar.finish()
-    records, rows = write_outputs(args.out, battery.name)
+        records, rows = write_outputs(args.out, battery.name)
     if interrupted:
         print(f"stopped: {records} of {len(tasks)} records kept in {writer.path}; run the same command "
               "to resume", file=sys.stderr)
