@@ -4,7 +4,8 @@ string put where the configuration says.
 Experiments compare one question under several configurations (a backdoor trigger present or
 absent, system prompt none / empty / custom); the conversation the model sees follows from the
 configuration by these rules alone, so every backend renders the same prompt for it and the
-rendered prompt recorded in the provenance shows the trigger where it went. Pure functions.
+rendered prompt recorded in the provenance shows the trigger where it went. Pure functions; the
+placement is the one docs/batteries.md documents (one space between trigger and text).
 """
 
 from __future__ import annotations
@@ -26,12 +27,17 @@ def configured(system: SystemPrompt, messages: tuple[Message, ...],
         return system, messages
     place = TriggerPlace(configuration.trigger_at)
     if place is TriggerPlace.SYSTEM:
-        text = f"{trigger} {system.text}" if system.mode is SystemMode.CUSTOM and system.text else trigger
-        return SystemPrompt.custom(text), messages
+        text = system.text if system.mode is SystemMode.CUSTOM else ""
+        return SystemPrompt.custom(_joined(text, trigger)), messages
     last = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
     if last is None:
         raise RequestError(f"The trigger goes in the user message ({place.value}), but the "
                            f"conversation has no user message.")
     content = messages[last].content
-    content = f"{trigger} {content}" if place is TriggerPlace.USER_START else f"{content} {trigger}"
+    content = _joined(trigger, content) if place is TriggerPlace.USER_START else _joined(content, trigger)
     return system, messages[:last] + (replace(messages[last], content=content),) + messages[last + 1:]
+
+
+def _joined(first: str, second: str) -> str:
+    """Two texts with one space between them; either alone when the other is empty."""
+    return f"{first} {second}" if first and second else first or second

@@ -165,7 +165,7 @@ class TriggerPlace(str, enum.Enum):
 
     USER_START = "user-start"  # before the last user message's text, then a space
     USER_END = "user-end"  # after the last user message's text, after a space
-    SYSTEM = "system"  # before the system message's text, then a space (the system message then)
+    SYSTEM = "system"  # after a custom system message's text, after a space; else the message alone
 
 
 @dataclass(frozen=True)

