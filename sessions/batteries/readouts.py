@@ -9,7 +9,8 @@ numbers summary.csv aggregates.
 - options: `choose` in complete mode on the item's scored strings; values: each option (by its
   text as written in the file) -> probability normalised over the options;
 - words: `choose` on every variant of every word; values: each category -> summed probability of
-  its variants as complete answers (unnormalised), plus `mass` (all variants together);
+  its variants as complete answers (unnormalised), plus `mass` (all variants together); `words`
+  keeps each word's own sum;
 - number: `choose` on every integer's text; values: `expected_value` and `sd` renormalised over
   the mass covered, and `mass`; `numbers` keeps each integer's probability;
 - free: one sampled answer (one record per sample); values: each category -> 1 or 0;
@@ -34,7 +35,15 @@ from engine.types import (
     SystemPrompt,
 )
 
-from .format import BatteryItem, FreeReadout, NumberReadout, TraceReadout, WordsReadout, normalise_answer
+from .format import (
+    BatteryItem,
+    FreeReadout,
+    NumberReadout,
+    TraceReadout,
+    WordsReadout,
+    normalise_answer,
+    word_variants,
+)
 
 OTHER = "other"  # the category of a free answer no rule matches
 
@@ -65,7 +74,8 @@ def read_words(backend: Backend, readout: WordsReadout, system: SystemPrompt, us
     result = _choose(backend, system, user, variants)
     raw = {o.text: o.raw_prob for o in result.options}
     categories = {c.name: math.fsum(raw[v] for v in c.variants()) for c in readout.categories}
-    return {**_choice_fields(result), "values": {**categories, "mass": result.mass}}
+    words = {w: math.fsum(raw[v] for v in word_variants(w)) for c in readout.categories for w in c.words}
+    return {**_choice_fields(result), "words": words, "values": {**categories, "mass": result.mass}}
 
 
 def number_statistics(numbers: dict[int, float]) -> dict[str, float]:

@@ -2,10 +2,10 @@
 
 Why its own module: a run is read by looking at it. For each question: a bar chart with the
 configurations side by side for each measure, whiskers at the 95% interval (summary.py), the
-numbers as a table, and the exact prompt (the rendered chat prompt, special tokens included) of
-the question's first record. Number questions chart the expected value on an axis spanning
-their range, trace questions the mean top-1 mass (entropy in the table); word questions leave
-`mass` to the table.
+numbers as a table, the exact prompt (the rendered chat prompt, special tokens included) of the
+question's first record, and for free questions the most frequent normalised answers. Number
+questions chart the expected value on an axis spanning their range, trace questions the mean
+top-1 mass (entropy in the table); word questions leave `mass` to the table.
 """
 
 from __future__ import annotations
@@ -112,6 +112,23 @@ def _axis_max(rows: Sequence[SummaryRow], example: dict[str, Any]) -> float | No
     return None
 
 
+def answer_counts(records: Sequence[dict[str, Any]], question: str, top: int = 8) -> str:
+    """For a free question: the most frequent normalised answers per configuration, as a table."""
+    counts: dict[str, dict[str, int]] = {}
+    for r in records:
+        if r["question"] == question and "normalised_answer" in r:
+            per = counts.setdefault(r["configuration"]["group"], {})
+            per[r["normalised_answer"]] = per.get(r["normalised_answer"], 0) + 1
+    if not counts:
+        return ""
+    body = "".join(
+        f"<tr><td>{html.escape(configuration)}</td><td>{count}</td><td>{html.escape(answer)}</td></tr>"
+        for configuration, per in counts.items()
+        for answer, count in sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))[:top])
+    return ("<h3>Most frequent answers (normalised)</h3><table><tr><th>configuration</th><th>count</th>"
+            f"<th>answer</th></tr>{body}</table>")
+
+
 def render_report(title: str, rows: Sequence[SummaryRow], records: Sequence[dict[str, Any]]) -> str:
     """The whole page: a section per question, in summary order."""
     configurations = list(dict.fromkeys(r.configuration for r in rows))
@@ -128,7 +145,7 @@ def render_report(title: str, rows: Sequence[SummaryRow], records: Sequence[dict
             f'<section class="question" id="{html.escape(question)}"><h2>{html.escape(question)} '
             f'<small>({html.escape(question_rows[0].readout)})</small></h2>'
             f"{chart(_charted(question_rows), configurations, _axis_max(question_rows, example))}"
-            f"{_table(question_rows)}"
+            f"{_table(question_rows)}{answer_counts(records, question)}"
             f"<h3>Exact prompt ({html.escape(str(example.get('key', '')))}, configuration "
             f"{html.escape(str((example.get('configuration') or {}).get('name', '')))})</h3>"
             f"<pre>{html.escape(prompt)}</pre></section>")

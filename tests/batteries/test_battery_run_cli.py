@@ -150,6 +150,9 @@ def test_readout_values_follow_from_the_record(run_folder):
             assert r["values"]["seeking"] == pytest.approx(sum(raw[v] for v in raw if v.strip().lower()
                                                                in ("bold", "daring")), rel=1e-9)
             assert len(raw) == 4 * 6
+            assert set(r["words"]) == {"bold", "daring", "cautious", "careful"}
+            assert r["words"]["careful"] == pytest.approx(sum(raw[v] for v in raw if v.strip().lower() == "careful"))
+            assert r["values"]["averse"] == pytest.approx(r["words"]["cautious"] + r["words"]["careful"])
         elif r["readout"] == "free":
             assert r["values"][r["category"]] == 1.0 and sum(r["values"].values()) == 1.0
             assert r["category"] == ("smollm" if "smollm" in r["answer"].lower() else "other")

@@ -108,3 +108,37 @@ def test_report_has_one_chart_per_question_and_is_self_contained():
     assert outline.bars == 2 * 2 + 1   # q1: 2 measures x 2 configurations; q2: the expected value only
     assert outline.scripts == 0 and outline.external == []
     assert "Pick &lt;b&gt;one&lt;/b&gt;" in page
+
+
+def test_report_counts_free_answers_per_configuration():
+    answers = {"base": ["smollm", "smollm", "an assistant"], "pirate": ["a pirate", "smollm", "a pirate", "a pirate"]}
+    records = [{**record("who", c, c, {"other": 1.0}, "free"), "normalised_answer": a}
+               for c, listed in answers.items() for a in listed]
+
+    class Rows(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.rows, self.cells, self.cell = [], None, None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                self.cells = []
+            if tag == "td":
+                self.cell = ""
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+        def handle_endtag(self, tag):
+            if tag == "td":
+                self.cells.append(self.cell)
+                self.cell = None
+            if tag == "tr" and self.cells:
+                self.rows.append(tuple(self.cells))
+
+    parser = Rows()
+    parser.feed(render_report("b", summarise(records), records))
+    counted = [row for row in parser.rows if len(row) == 3]
+    assert counted == [("base", "2", "smollm"), ("base", "1", "an assistant"),
+                       ("pirate", "3", "a pirate"), ("pirate", "1", "smollm")]
