@@ -67,6 +67,9 @@ class ResultsWriter:
         self.folder.mkdir(parents=True, exist_ok=True)
         manifest = self.folder / MANIFEST_FILE
         fingerprint = json.loads(json.dumps(encode(fingerprint), allow_nan=False))
+        if not manifest.exists() and self.path.exists() and not restart:
+            raise RunMismatchError(f"{self.path} exists but {manifest.name} (the run it belongs to) does not; "
+                                   "use another --out folder, or --restart to discard its results")
         if manifest.exists() and not restart:
             old = json.loads(manifest.read_text(encoding="utf-8"))
             if old != fingerprint:

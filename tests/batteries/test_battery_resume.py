@@ -112,3 +112,15 @@ def test_configurations_switch_adapters_once_each(tmp_path):
     records = read_results(tmp_path / "a" / RESULTS_FILE)
     pirate = [r for r in records if r["configuration"]["name"] == "pirate"]
     assert pirate and all(r["system"] == {"mode": "custom", "text": "Arr."} for r in pirate)
+
+
+def test_results_without_their_run_file_are_never_overwritten(tmp_path):
+    battery, configs, settings, print_ = setup(tmp_path)
+    run(tmp_path / "a", battery, configs, settings, print_, FakeBackend())
+    (tmp_path / "a" / "run.json").unlink()
+    before = (tmp_path / "a" / RESULTS_FILE).read_text()
+    with pytest.raises(RunMismatchError, match="run.json .* does not; use another --out folder, or --restart"):
+        run(tmp_path / "a", battery, configs, settings, print_, FakeBackend())
+    assert (tmp_path / "a" / RESULTS_FILE).read_text() == before
+    assert run(tmp_path / "a", battery, configs, settings, print_, FakeBackend(), restart=True) == len(
+        plan(battery, configs, settings))
