@@ -211,7 +211,10 @@ def rerun(source: Session, target: Session, backend: Backend, config: RunConfig,
                     raise RerunError(f"The generation for turn {turn.id} ended without a result.")
                 result = stream.result
             elif isinstance(request, ChoiceRequest):
-                request = replace(request, system=system)
+                # The mode the numbers were read in: a journal from before modes decodes its
+                # request with today's default (complete) but its result, rightly, as prefix.
+                mode = getattr(turn.result, "mode", request.mode)
+                request = replace(request, system=system, mode=mode)
                 result = backend.choose(request)
             else:
                 assert isinstance(request, ScoreRequest)
