@@ -31,6 +31,9 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("ctrl+r", "ask_fresh", "Ask again, fresh", id="ask_fresh", show=False,
             tooltip="Ask the selected turn's message again as a new turn with no history, "
                     "under the current configuration"),
+    Binding("ctrl+y", "choose", "Forced choice", id="choose", show=False,
+            tooltip="Forced choice: type candidate answers (Yes, No) for the message box's question "
+                    "or the selected turn's, and see their probabilities per configuration"),
     Binding("left", "cursor(-1)", "Previous token", id="cursor_left", show=False),
     Binding("right", "cursor(1)", "Next token", id="cursor_right", show=False),
     Binding("up", "answer(-1)", "Previous answer", id="answer_up", show=False),

@@ -17,6 +17,7 @@ from engine.types import AdapterSpec, GenerationResult, SamplingSettings, System
 from sessions import Session
 from sessions.compare import SessionComparison
 
+from .choice_model import ScoredConfiguration
 from .conversation import Conversation
 from .prompt_report import PromptReport
 from .screens.model_switch import ModelSwitch
@@ -145,3 +146,12 @@ class ExportEnded(WorkEnded, bubble=False):
 @dataclass
 class ComparisonReady(WorkEnded, bubble=False):
     comparison: SessionComparison | None = None
+
+
+@dataclass
+class ChoiceScored(WorkEnded, bubble=False):
+    """The options typed in the choice modal, scored under each configuration compared, in order
+    (`scored` holds what was scored before the error, if one stopped it)."""
+
+    options: tuple[str, ...]
+    scored: tuple[ScoredConfiguration, ...] = ()

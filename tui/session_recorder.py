@@ -5,8 +5,10 @@ appended by one background thread (one, so records land in the order generations
 branch's parent is always written before the branch). A branch of the inspector is recorded with
 its parent turn's id and the fork position; a regeneration names the turn's first answer as its
 parent (no position). A generation an error ended after some tokens is recorded with what it
-said, finish reason "error" and the error as the turn's note. A failed write is a notification,
-never a crash: the conversation goes on.
+said, finish reason "error" and the error as the turn's note. A forced choice scored from the
+chat (ctrl+y) is a choice turn of its own, one per configuration scored, with no parent; replay
+shows it as "choice: 'Yes' 0.62, ...". A failed write is a notification, never a crash: the
+conversation goes on.
 
 The session may not exist yet (`NewSession`): launching the TUI writes nothing, and the file is
 created by the journal thread when the first turn is written, exactly once (turns are written one
@@ -23,8 +25,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.types import GenerationRequest, GenerationResult
-from sessions import Session, SessionError, SessionStore, record_generation
+from engine.types import ChoiceRequest, ChoiceResult, GenerationRequest, GenerationResult
+from sessions import Session, SessionError, SessionStore, record_choice, record_generation
 
 from .conversation import Branch, Turn
 
@@ -94,6 +96,20 @@ class SessionRecorder:
         future = self._pool.submit(self._write, branch, parent_branch, position, request, result, note)
         self._pending = [f for f in self._pending if not f.done()] + [future]
         return future
+
+    def record_choice(self, request: ChoiceRequest, result: ChoiceResult) -> Future:
+        """Queue a forced choice's turn (the request carries its configuration); returns at once."""
+        future = self._pool.submit(self._write_choice, request, result)
+        self._pending = [f for f in self._pending if not f.done()] + [future]
+        return future
+
+    def _write_choice(self, request: ChoiceRequest, result: ChoiceResult) -> str | None:
+        try:
+            return record_choice(self._target(), request, result).id
+        except (OSError, SessionError, TypeError, ValueError) as exc:
+            if self.on_error is not None:
+                self.on_error(f"Could not journal the choice to session {self.name!r}: {exc}")
+            return None
 
     def _target(self) -> Session:
         """The session to append to, created on the first call when it is a NewSession."""

@@ -5,7 +5,8 @@ generation block after N tokens (`hold_after`) to exercise cancel and keystrokes
 any call raise (`fail_next`), make the next generation fail mid-stream after N tokens
 (`fail_after`, as LocalBackend does when its worker dies: the steps sent so far stay in the
 stream's `steps`, and a dead worker's model info is gone until the next request), and read back
-every request and adapter set it received.
+every request (generation and choice) and adapter set it received. `choose` scores options
+from the same scripted distributions.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ from engine.errors import AdapterError, EngineError, WorkerDiedError
 from engine.types import (
     AdapterSpec,
     Capabilities,
+    ChoiceRequest,
+    ChoiceResult,
     GenerationRequest,
     GenerationResult,
     Message,
     ModelConfig,
     ModelInfo,
+    OptionScore,
     Provenance,
     RenderedPrompt,
     SamplingSettings,
@@ -102,6 +106,7 @@ class FakeBackend:
         self.script = script or [["Yes", ",", " the", " sky", " is", " blue", "."]]
         self.calls = 0
         self.requests: list[GenerationRequest] = []
+        self.choice_requests: list[ChoiceRequest] = []
         self.adapter_sets: list[tuple[AdapterSpec, ...]] = []
         self.loaded: list[ModelConfig] = []
         self.fail_next: EngineError | None = None
@@ -164,8 +169,49 @@ class FakeBackend:
         self.calls += 1
         return FakeGeneration(self, request, list(tokens))
 
-    def choose(self, request):  # pragma: no cover - the TUI does not score choices
-        raise EngineError("not scripted")
+    def choose(self, request: ChoiceRequest) -> ChoiceResult:
+        """Each option scored from the scripted distributions: its i-th token's logprob is that
+        of the same text among the alternatives of the first script entry's step i (a floor of
+        log 0.01 when absent), then an end-of-turn token at log 0.5. The adapters in effect (the
+        request's configuration's, else the backend's own) tilt the options: each unit of total
+        scale adds 8 nats per position in the list to every option after the first (spread over
+        its tokens; no token above probability 1)."""
+        self._maybe_fail()
+        self.choice_requests.append(request)
+        config = request.configuration
+        adapters = config.adapters if config is not None else self.config.adapters
+        system = config.system if config is not None else request.system
+        tilt = sum(a.scale for a in adapters)
+        script = self.script[0]
+        scores = []
+        for n, text in enumerate(request.options):
+            ids = self.tokenize(text)
+            pieces = self._pieces(text)
+            logprobs = []
+            for i, piece in enumerate(pieces):
+                step = make_step(i, script[i] if i < len(script) else "", seed=0)
+                logprobs.append(next((a.logprob for a in step.top if a.text == piece), math.log(0.01)))
+            logprobs = [min(0.0, lp + 8.0 * tilt * n / len(logprobs)) for lp in logprobs]
+            end = (math.log(0.5),)
+            scores.append((text, tuple(ids), tuple(logprobs), end))
+        total = sum(math.exp(math.fsum(lp + end)) for _, _, lp, end in scores)
+        options = tuple(OptionScore(text, ids, lp, math.fsum(lp + end),
+                                    math.exp(math.fsum(lp + end)) / total, (END_ID,), end)
+                        for text, ids, lp, end in scores)
+        rendered = self.render(system, request.messages)
+        provenance = Provenance(self.config.model_path, "0" * 64, tuple(adapters), system, rendered.text,
+                                rendered.token_ids, "gguf", SamplingSettings(temperature=0.0, seed=0),
+                                self.config.n_ctx, "0.0-fake", "0.1.0")
+        return ChoiceResult(options, min(1.0, total), provenance, request.mode)
+
+    def _pieces(self, text: str) -> list[str]:
+        """The texts of `tokenize(text)`'s tokens."""
+        pieces, rest = [], text
+        while rest:
+            piece = max((v for v in VOCAB if rest.startswith(v)), key=len, default=rest[0])
+            pieces.append(piece)
+            rest = rest[len(piece):]
+        return pieces
 
     def score(self, request):  # pragma: no cover
         raise EngineError("not scripted")
@@ -179,12 +225,7 @@ class FakeBackend:
 
     def tokenize(self, text: str) -> list[int]:
         """Greedy longest match over VOCAB; any other character is a token of its own."""
-        ids, rest = [], text
-        while rest:
-            piece = max((v for v in VOCAB if rest.startswith(v)), key=len, default=rest[0])
-            ids.append(token_id(piece))
-            rest = rest[len(piece):]
-        return ids
+        return [token_id(piece) for piece in self._pieces(text)]
 
     def cancel(self) -> None:
         self.cancel_event.set()

@@ -25,6 +25,7 @@ from engine.backend import Backend
 from engine.types import GenerationResult
 
 from ..chat_state import ChatState
+from ..choice_model import question_for
 from ..config import Settings
 from ..keymap import MAIN_BINDINGS
 from ..widgets.inspector import Inspector
@@ -32,6 +33,7 @@ from ..widgets.panels import PANELS, AdaptersPanel, ModelPanel, SamplingPanel, S
 from ..widgets.plot import AnswerPlot
 from ..widgets.status_bar import StatusBar, StatusInfo
 from ..widgets.transcript import Transcript
+from .choice import ChoiceScreen
 from .engine_tasks import EngineTasks
 from .help import HelpScreen
 from .navigation import Navigation
@@ -204,6 +206,22 @@ class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
 
     async def action_ask_fresh(self) -> None:
         await self.ask_fresh()  # the cursor's (or last) message again, without history (EngineTasks)
+
+    def action_choose(self) -> None:
+        """ctrl+y: forced choice for the message box's question, else the selected (or last)
+        turn's, under the current configuration; compared with the base model when adapters are on."""
+        if self.job is not None or self.model_loading:
+            self.notify("Wait for the generation to end (Esc cancels it)." if self.job is not None
+                        else "The model is still loading.", severity="warning")
+            return
+        typed = self.query_one("#message", Input).value
+        question = question_for(self.chat.conversation, typed,
+                                self.cursor[0] if self.cursor is not None else None, self.editing)
+        if question is None:
+            self.notify("Type a question in the message box first (or select a turn).", severity="warning")
+            return
+        compare = ("base",) if any(a.scale != 0 for a in self.chat.adapters) else ()
+        self.app.push_screen(ChoiceScreen(self.backend, question, self.chat.system, self.chat.adapters, compare))
 
     def action_regenerate(self) -> None:
         convo = self.chat.conversation
