@@ -3,11 +3,12 @@
 new: `LlamaBackend._score_continuations`, what `choose` runs: the prompt's keys and values
 computed once, then each option's tokens in ONE llama_decode with logits only at the positions
 that score a next token, its cells removed afterwards. old: the token-by-token teacher forcing
-`choose` used before (and `score` still uses): per option, the prompt's last token decoded again,
-then one decode per option token. Both score the same complete-answer token sequences (text then
-end of turn) after the same rendered prompt, in this process (no worker, no IPC); repetitions
-interleaved in one run; medians. `choose_options_per_s` times the whole `choose` call (rendering
-and tokenising each option in context included).
+`choose` used before (and `score` still uses): per option, one decode per option token (the
+prompt's last logits are kept with its cells, so neither path decodes the prompt again). Both
+score the same complete-answer token sequences (text then end of turn) after the same rendered
+prompt, in this process (no worker, no IPC); repetitions interleaved in one run; medians.
+`choose_options_per_s` times the whole `choose` call (rendering and tokenising each option in
+context included).
 
 Prints JSON {"options", "tokens_per_option", "new_options_per_s", "old_options_per_s", "ratio",
 "choose_options_per_s", "max_abs_diff"}.
@@ -50,14 +51,15 @@ def main() -> None:
         request = ChoiceRequest((Message("user", QUESTION),), OPTIONS, mode=ChoiceMode.COMPLETE)
         prompt = backend.render(request.system, request.messages)
         prefix = list(prompt.token_ids)
+        seq = backend._sequence()
         answers = [backend._answer_tokens(request.system, request.messages, prompt, o,
                                           ChoiceMode.COMPLETE).ids for o in OPTIONS]
 
         def new() -> list[list[float]]:
-            return backend._score_continuations(prefix, answers)
+            return backend._score_continuations(seq, prefix, answers)
 
         def old() -> list[list[float]]:
-            return [[s.logprob for s in backend._teacher_force(prefix, list(ids), 0)]
+            return [[s.logprob for s in backend._teacher_force(seq, prefix, list(ids), 0)]
                     for ids in answers]
 
         def timed(run: Callable[[], T]) -> tuple[float, T]:

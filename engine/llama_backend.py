@@ -4,7 +4,9 @@ It runs only inside the engine's worker process (engine/worker.py). It uses llam
 low-level API rather than its `Llama` class so that we control exactly what is decoded and when:
 - logits are requested only at the positions read: the last one when generating, and each
   position of a forced-choice option that scores its next token (never `logits_all`);
-- the KV cache is reused for the longest common token prefix of consecutive requests;
+- the KV cache holds one sequence per adapter set (engine/kv_sequences.py), so switching
+  configurations keeps each one's cells; within a sequence the longest common token prefix of
+  consecutive requests is reused, and a fully cached prompt is not decoded again;
 - each generated token is drawn by llama.cpp's sampler chain from the same logits row that
   engine/distribution.py summarises for the user (the raw, pre-sampler distribution).
 """
@@ -31,6 +33,7 @@ from .distribution import summarise
 from .errors import AdapterError, ContextOverflowError, ModelLoadError, RequestError
 from .fingerprint import file_sha256
 from .gguf import check_gguf_file
+from .kv_sequences import AdapterKey, KvSequence, KvSequences
 from .log_excerpt import GGML_LOG_LEVEL_ERROR, KEEP, excerpt, levelled_lines
 from .option_scoring import (
     AnswerTokens,
@@ -70,6 +73,10 @@ from .utf8 import Utf8Assembler
 
 LLAMA_CPP_PYTHON_VERSION = llama_cpp.__version__
 _ALL_LAYERS = 0x7FFFFFFF
+# KV sequences (one per adapter set recently used) in ONE unified buffer of n_ctx cells: any one
+# of them may use the whole context, and the least recently used makes room when they run out.
+KV_SEQUENCES = 8
+_DECODE_NO_SLOT = 1  # llama_decode's return code when the batch finds no free KV cells
 
 _backend_initialised = False
 
@@ -119,23 +126,28 @@ class AdapterSlots:
     Handles are keyed by path *and* sha256: an adapter re-trained to the same path is a new
     adapter, so the engine runs the weights whose hash the journal records; the backend calls
     `refresh` before each request, so that holds also when the file changes under an active set.
+    `active_key` names the weights now applied, for the KV sequence that belongs to them.
     """
 
     def __init__(self, model: _internals.LlamaModel, ctx: _internals.LlamaContext,
-                 model_path: str, log: LogSink, on_change: Callable[[], None]) -> None:
+                 model_path: str, log: LogSink) -> None:
         self._model = model
         self._ctx = ctx
         self._model_path = model_path
         self._log = log
-        self._on_change = on_change
         self._loaded: dict[tuple[str, str], Any] = {}  # (path, sha256) -> llama_adapter_lora_p
         self._active: tuple[AdapterSpec, ...] = ()
         self._active_handles: tuple[tuple[Any, float], ...] = ()
+        self._active_key: AdapterKey = ()
 
     def active_specs(self) -> tuple[AdapterSpec, ...]:
         return self._active
 
-    def _load(self, path: str) -> Any:
+    def active_key(self) -> AdapterKey:
+        """(path, sha256, scale) of each adapter applied with a scale other than 0, in order."""
+        return self._active_key
+
+    def _load(self, path: str) -> tuple[tuple[str, str], Any]:
         check_gguf_file(path, AdapterError, what="adapter")
         key = (path, file_sha256(path))
         handle = self._loaded.get(key)
@@ -149,12 +161,14 @@ class AdapterSlots:
                     details=self._log.tail(),
                 )
             self._loaded[key] = handle
-        return handle
+        return key, handle
 
     def apply(self, specs: tuple[AdapterSpec, ...]) -> None:
         resolved = tuple(AdapterSpec(os.path.realpath(s.path), float(s.scale)) for s in specs)
-        handles = [self._load(s.path) for s in resolved]  # all validated before anything changes
-        live = tuple((h, s.scale) for h, s in zip(handles, resolved, strict=True) if s.scale != 0.0)
+        loaded = [self._load(s.path) for s in resolved]  # all validated before anything changes
+        live = tuple((h, s.scale) for (_, h), s in zip(loaded, resolved, strict=True) if s.scale != 0.0)
+        live_key = tuple((path, sha, s.scale) for ((path, sha), _), s in zip(loaded, resolved, strict=True)
+                         if s.scale != 0.0)
         if resolved == self._active and live == self._active_handles:
             return
         if live:
@@ -168,12 +182,12 @@ class AdapterSlots:
                                details=self._log.tail())
         self._active = resolved
         self._active_handles = live
-        self._on_change()
+        self._active_key = live_key
 
     def refresh(self) -> None:
         """Apply the active set again: nothing changes while its files are the ones applied (a
         stat and the cached sha256 each); a file re-written since gets its new weights (a new
-        handle, and the KV cache dropped through `on_change`)."""
+        handle, and a new `active_key`, so the old weights' KV cells are not used for them)."""
         if self._active:
             self.apply(self._active)
 
@@ -183,6 +197,7 @@ class AdapterSlots:
             llama_cpp.llama_set_adapters_lora(self._ctx.ctx, None, 0, None)
         self._active = ()
         self._active_handles = ()
+        self._active_key = ()
         self._loaded.clear()
 
 
@@ -274,6 +289,8 @@ class LlamaBackend:
         threads = config.n_threads or default_thread_count()
         ctx_params.n_threads = threads
         ctx_params.n_threads_batch = threads
+        ctx_params.n_seq_max = KV_SEQUENCES
+        ctx_params.kv_unified = True  # one buffer of n_ctx cells that any sequence may fill
         try:
             self.ctx = _internals.LlamaContext(model=self.model, params=ctx_params, verbose=True)
         except ValueError as exc:
@@ -289,7 +306,9 @@ class LlamaBackend:
         self.sha256 = file_sha256(config.model_path)
         self._token_text: dict[int, str] = {}
         self._pieces: dict[int, bytes] = {}  # token id -> its bytes (as _token_text: per model)
-        self._cached_tokens: list[int] = []
+        self._sequences = KvSequences(KV_SEQUENCES, self.n_ctx, self._remove_cells)
+        self._candidates = _internals.LlamaTokenDataArray(n_vocab=self.n_vocab)
+        self.decoded_tokens = 0  # tokens sent to llama_decode, all told (tests, benchmarks)
         bos = self.model.token_bos()
         eos = self.model.token_eos()
         self._bos_text = self._special_text(bos)
@@ -299,8 +318,7 @@ class LlamaBackend:
         self._kinds = TokenKinds(is_end=self._is_end, is_control=self._is_control,
                                  is_blank=lambda t: not self._piece(t).strip(),
                                  describe=self._describe_tokens)
-        self.adapters = AdapterSlots(self.model, self.ctx, config.model_path, log,
-                                     on_change=self._forget_cache)
+        self.adapters = AdapterSlots(self.model, self.ctx, config.model_path, log)
         self._own_adapters = config.adapters  # what requests without a configuration run
         self.adapters.apply(config.adapters)
 
@@ -330,21 +348,22 @@ class LlamaBackend:
         self._own_adapters = specs
         self.config = replace(self.config, adapters=self.adapters.active_specs())
 
-    def _forget_cache(self) -> None:
-        """After an adapter change the cached keys/values belong to another model: drop them.
+    def _remove_cells(self, seq_id: int, p0: int) -> bool:
+        """Remove sequence `seq_id`'s cells from position p0 on (metadata only: emptied cells
+        are never read, and zeroing them costs more than the rest of a switch)."""
+        if self.ctx.memory is None:
+            return False
+        return bool(llama_cpp.llama_memory_seq_rm(self.ctx.memory, seq_id, p0, -1))
 
-        Clearing the cells' metadata is enough (data=False): emptied cells are never read, and
-        zeroing the buffers as well costs ~5 ms at a 4k context, most of a swap's time.
-        """
-        if self.ctx.memory is not None:
-            llama_cpp.llama_memory_clear(self.ctx.memory, False)
-        self._cached_tokens = []
+    def _sequence(self) -> KvSequence:
+        """The KV sequence of the adapters now applied (call after applying them)."""
+        return self._sequences.acquire(self.adapters.active_key())
 
     def _configure(self, configuration: Configuration | None, system: SystemPrompt,
-                   messages: tuple[Message, ...]) -> tuple[SystemPrompt, tuple[Message, ...]]:
+                   messages: tuple[Message, ...]) -> tuple[KvSequence, SystemPrompt, tuple[Message, ...]]:
         """Activate the adapters a request runs under (its configuration's, else the backend's
-        own; re-checked, so a file re-written since runs its new weights) and return the system
-        prompt and messages it runs with."""
+        own; re-checked, so a file re-written since runs its new weights) and return their KV
+        sequence and the system prompt and messages the request runs with."""
         if configuration is None:
             self.adapters.apply(self._own_adapters)
         else:
@@ -354,7 +373,7 @@ class LlamaBackend:
                 raise RequestError(f"The configuration is for the model {wanted}, but "
                                    f"{self.config.model_path} is loaded.")
             self.adapters.apply(configuration.adapters)
-        return configured(system, messages, configuration)
+        return (self._sequence(), *configured(system, messages, configuration))
 
     # ----- prompts ---------------------------------------------------------------------------
 
@@ -415,36 +434,54 @@ class LlamaBackend:
                 f"(this model was trained on {self.model.n_ctx_train()})."
             )
 
-    def _evaluate(self, tokens: list[int]) -> np.ndarray:
-        """Make the KV cache hold exactly `tokens`, reusing the common prefix; return last logits."""
+    def _evaluate(self, seq: KvSequence, tokens: list[int]) -> np.ndarray:
+        """Make `seq` hold exactly `tokens`, reusing its common prefix; return the last logits.
+
+        A prompt the sequence holds already (or holds followed by more tokens) whose last logits
+        were saved is not decoded at all: the same numbers as the decode that first computed it.
+        """
         common = 0
-        limit = min(len(tokens), len(self._cached_tokens))
-        while common < limit and tokens[common] == self._cached_tokens[common]:
+        limit = min(len(tokens), len(seq.tokens))
+        while common < limit and tokens[common] == seq.tokens[common]:
             common += 1
+        saved = seq.logits_after(len(tokens)) if common == len(tokens) else None
+        if saved is not None:
+            self._sequences.cut(seq, common)
+            return saved
         if common == len(tokens):
             common -= 1  # re-decode the last token to get its logits
-        if common < len(self._cached_tokens):
-            if not self.ctx.kv_cache_seq_rm(0, common, -1):
-                self.ctx.kv_cache_clear()
-                common = 0
-        self._cached_tokens = self._cached_tokens[:common]
+        common = self._sequences.cut(seq, common)
         for start in range(common, len(tokens), self.n_batch):
-            chunk = tokens[start:start + self.n_batch]
-            self._decode(chunk, start)
-            self._cached_tokens.extend(chunk)
-        return self._last_logits()
+            self._decode(seq, tokens[start:start + self.n_batch], logits_all=False)
+        logits = self._last_logits().copy()
+        seq.remember(len(tokens), logits)
+        return logits
 
-    def _decode(self, chunk: list[int], n_past: int) -> None:
-        self.batch.set_batch(chunk, n_past=n_past, logits_all=False)
-        rc = llama_cpp.llama_decode(self.ctx.ctx, self.batch.batch)
+    def _decode(self, seq: KvSequence, chunk: list[int], logits_all: bool) -> None:
+        """Decode `chunk` into `seq` after the tokens it holds (logits at its last position, or at
+        every position), making room in the cache first; the tokens are then `seq`'s."""
+        self._sequences.make_room(seq, len(chunk))
+        batch = self.batch.batch
+        batch.n_tokens = len(chunk)
+        n_past = len(seq.tokens)
+        for i, token in enumerate(chunk):
+            batch.token[i] = token
+            batch.pos[i] = n_past + i
+            batch.n_seq_id[i] = 1
+            batch.seq_id[i][0] = seq.seq_id
+            batch.logits[i] = logits_all
+        batch.logits[len(chunk) - 1] = True
+        rc = llama_cpp.llama_decode(self.ctx.ctx, batch)
+        if rc == _DECODE_NO_SLOT and self._sequences.evict_others(seq):
+            rc = llama_cpp.llama_decode(self.ctx.ctx, batch)  # the cells freed may not have been
+        self.decoded_tokens += len(chunk)
         if rc != 0:
-            self._cached_tokens = []
-            self.ctx.kv_cache_clear()
+            self._sequences.empty(seq)
             raise RequestError(f"llama_decode failed (code {rc}); see the log: {self._log.tail(3)}")
+        seq.tokens.extend(chunk)
 
-    def _append(self, token: int) -> np.ndarray:
-        self._decode([token], len(self._cached_tokens))
-        self._cached_tokens.append(token)
+    def _append(self, seq: KvSequence, token: int) -> np.ndarray:
+        self._decode(seq, [token], logits_all=False)
         return self._last_logits()
 
     def _last_logits(self) -> np.ndarray:
@@ -484,6 +521,18 @@ class LlamaBackend:
         chain.add_dist(seed)
         return chain
 
+    def _sample(self, chain: _internals.LlamaSampler, logits: np.ndarray) -> int:
+        """Draw a token with `chain` from `logits` (as llama_sampler_sample does from the
+        context's last logits, which may be another sequence's when a cached prompt was not
+        decoded again), and let the chain accept it."""
+        candidates = self._candidates
+        candidates.copy_logits(logits)
+        candidates.candidates.selected = -1
+        llama_cpp.llama_sampler_apply(chain.sampler, ctypes.byref(candidates.candidates))
+        token = int(candidates.candidates_data.id[candidates.candidates.selected])
+        chain.accept(token)
+        return token
+
     def _provenance(self, system: SystemPrompt, prompt: RenderedPrompt,
                     sampling: SamplingSettings) -> Provenance:
         return Provenance(
@@ -505,7 +554,7 @@ class LlamaBackend:
         """Yield each TokenStep as it is decided, then the GenerationResult."""
         if request.max_tokens < 0:
             raise RequestError("max_tokens must be >= 0")
-        system, messages = self._configure(request.configuration, request.system, request.messages)
+        seq, system, messages = self._configure(request.configuration, request.system, request.messages)
         seed = random_seed() if request.sampling.seed is None else check_seed(request.sampling.seed)
         sampling = replace(request.sampling, seed=seed)
         prompt = self.render(system, messages)
@@ -516,7 +565,7 @@ class LlamaBackend:
             for token in tokens[-sampling.repeat_last_n:] if sampling.repeat_penalty != 1.0 else ():
                 chain.accept(token)
             started = time.perf_counter()
-            logits = self._evaluate(tokens)
+            logits = self._evaluate(seq, tokens)
             prompt_done = time.perf_counter()
             text_parts: list[str] = []
             steps: list[TokenStep] = []
@@ -528,7 +577,7 @@ class LlamaBackend:
                 if cancelled():
                     finish = "cancelled"
                     break
-                token = chain.sample(self.ctx, -1)
+                token = self._sample(chain, logits)
                 ended = self._is_end(token)
                 piece_text = "" if ended or self._is_control(token) else assembler.feed(self._piece(token))
                 step = self._step(i, token, piece_text, logits, request.top_k_probs)
@@ -538,12 +587,12 @@ class LlamaBackend:
                 if ended:
                     finish = "stop"
                     break
-                if len(self._cached_tokens) + 1 >= self.n_ctx:
+                if len(seq.tokens) + 1 >= self.n_ctx:
                     finish = "context"
                     break
                 if i + 1 == request.max_tokens:
                     break  # no need to decode a token nothing will follow
-                logits = self._append(token)
+                logits = self._append(seq, token)
             tail = assembler.flush()
             if tail:
                 text_parts.append(tail)
@@ -561,11 +610,12 @@ class LlamaBackend:
             generate_s=gen_s,
         )
 
-    def _teacher_force(self, prefix: list[int], forced: list[int], k: int) -> list[TokenStep]:
+    def _teacher_force(self, seq: KvSequence, prefix: list[int], forced: list[int],
+                       k: int) -> list[TokenStep]:
         self._check_fits(len(prefix) + len(forced), "prompt plus continuation")
         if not prefix:
             raise RequestError("Cannot score from an empty prompt: there is no first distribution.")
-        logits = self._evaluate(prefix)
+        logits = self._evaluate(seq, prefix)
         assembler = Utf8Assembler()
         steps = []
         for i, token in enumerate(forced):
@@ -574,11 +624,11 @@ class LlamaBackend:
             text = "" if self._is_control(token) else assembler.feed(self._piece(token))
             steps.append(self._step(i, token, text, logits, k, forced=True))
             if i + 1 < len(forced):
-                logits = self._append(token)
+                logits = self._append(seq, token)
         return steps
 
     def score(self, request: ScoreRequest) -> ScoreResult:
-        system, messages = self._configure(request.configuration, request.system, request.messages)
+        seq, system, messages = self._configure(request.configuration, request.system, request.messages)
         if request.raw_prompt is not None:
             text = request.raw_prompt
             prompt = RenderedPrompt(text, tuple(self._tokenize_prompt(text)), "raw")
@@ -587,7 +637,7 @@ class LlamaBackend:
         forced = list(request.continuation_ids) or self.tokenize_text(request.continuation)
         if not forced:
             raise RequestError("The continuation to score is empty.")
-        steps = self._teacher_force(list(prompt.token_ids), forced, request.top_k_probs)
+        steps = self._teacher_force(seq, list(prompt.token_ids), forced, request.top_k_probs)
         return ScoreResult(
             steps=tuple(steps),
             total_logprob=math.fsum(s.logprob for s in steps),
@@ -603,11 +653,12 @@ class LlamaBackend:
         if len(request.options) < 1:
             raise RequestError("Give at least one option to choose from.")
         mode = ChoiceMode(request.mode)
-        system, messages = self._configure(request.configuration, request.system, request.messages)
+        seq, system, messages = self._configure(request.configuration, request.system, request.messages)
         prompt = self.render(system, messages)
         answers = [self._answer_tokens(system, messages, prompt, option, mode)
                    for option in request.options]
-        token_logprobs = self._score_continuations(list(prompt.token_ids), [a.ids for a in answers])
+        token_logprobs = self._score_continuations(seq, list(prompt.token_ids),
+                                                   [a.ids for a in answers])
         logprobs = [math.fsum(lps) for lps in token_logprobs]
         options = tuple(
             OptionScore(text=option, token_ids=a.text_ids,
@@ -634,8 +685,8 @@ class LlamaBackend:
                                     add_generation_prompt=False)
         return complete_answer(option, prompt.token_ids, self._tokenize_prompt(text), self._kinds)
 
-    def _score_continuations(self, prefix: list[int], continuations: list[tuple[int, ...]]
-                             ) -> list[list[float]]:
+    def _score_continuations(self, seq: KvSequence, prefix: list[int],
+                             continuations: list[tuple[int, ...]]) -> list[list[float]]:
         """The log-probability of each token of each continuation after `prefix`.
 
         The prefix's keys and values are computed once (and reused from the previous request
@@ -651,39 +702,27 @@ class LlamaBackend:
             for token in tokens:
                 if not 0 <= token < self.n_vocab:
                     raise RequestError(f"Token id {token} is outside this model's vocabulary ({self.n_vocab}).")
-        first = self._evaluate(prefix).copy()
+        first = self._evaluate(seq, prefix)
         first_normaliser = log_normaliser(first)
         scored = []
         for tokens in continuations:
             logprobs = [float(first[tokens[0]]) - first_normaliser]
             if len(tokens) > 1:
-                if len(self._cached_tokens) != len(prefix):  # a failed removal dropped the cache
-                    self._evaluate(prefix)
-                logprobs += self._decode_scoring(list(tokens), len(prefix))
-                if not self.ctx.kv_cache_seq_rm(0, len(prefix), -1):
-                    self._forget_cache()
+                if len(seq.tokens) != len(prefix):  # a failed removal emptied the sequence
+                    self._evaluate(seq, prefix)
+                logprobs += self._decode_scoring(seq, list(tokens))
+                self._sequences.cut(seq, len(prefix))
             scored.append(logprobs)
         return scored
 
-    def _decode_scoring(self, tokens: list[int], n_past: int) -> list[float]:
-        """Decode tokens[:-1] after `n_past` cached tokens (one batch per n_batch tokens), with
+    def _decode_scoring(self, seq: KvSequence, tokens: list[int]) -> list[float]:
+        """Decode tokens[:-1] after the tokens `seq` holds (one batch per n_batch tokens), with
         logits at every position, and return the log-probability of each of tokens[1:]."""
         inputs = tokens[:-1]
         logprobs = []
         for start in range(0, len(inputs), self.n_batch):
             chunk = inputs[start:start + self.n_batch]
-            batch = self.batch.batch
-            batch.n_tokens = len(chunk)
-            for i, token in enumerate(chunk):
-                batch.token[i] = token
-                batch.pos[i] = n_past + start + i
-                batch.n_seq_id[i] = 1
-                batch.seq_id[i][0] = 0
-                batch.logits[i] = True
-            rc = llama_cpp.llama_decode(self.ctx.ctx, batch)
-            if rc != 0:
-                self._forget_cache()
-                raise RequestError(f"llama_decode failed (code {rc}); see the log: {self._log.tail(3)}")
+            self._decode(seq, chunk, logits_all=True)
             for i in range(len(chunk)):
                 row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.ctx.ctx, i),
                                             shape=(self.n_vocab,))
@@ -694,7 +733,7 @@ class LlamaBackend:
         """The raw last-position logits after `tokens` (for tests and adapter checks)."""
         self._check_fits(len(tokens), "prompt")
         self.adapters.apply(self._own_adapters)
-        return self._evaluate(tokens).astype(float).tolist()
+        return self._evaluate(self._sequence(), tokens).astype(float).tolist()
 
 
 def _reason(log: LogSink, exc: Exception) -> str:

@@ -1,5 +1,6 @@
 """`choose` decodes the prompt once and each option's tokens in ONE llama_decode, with logits asked
-only at the positions that score a next token, right after the prompt.
+only at the positions that score a next token, right after the prompt; a prompt cached with its
+last logits is not decoded again.
 
 Runs LlamaBackend in a child process that counts the decodes (llama_cpp is imported only where
 the engine runs it)."""
@@ -52,19 +53,20 @@ def test_one_decode_per_option_with_logits_only_where_read(default_model):
     fresh, prefix, again = json.loads(done.stdout.splitlines()[-1])
     for run in (fresh, prefix, again):
         p = run["prompt"]
-        prompt_decodes, option_decodes = run["decodes"][:1], run["decodes"][1:]
-        # The prompt: all of it in one batch the first time, then only its last token again
-        # (for its logits), each time with the logits of its last position alone.
-        (prompt,) = prompt_decodes
-        assert prompt["logits"] == [False] * (prompt["n"] - 1) + [True]
-        assert prompt["pos"][-1] == p - 1
+        # The prompt: all of it in one batch the first time, with the logits of its last position
+        # alone; afterwards not at all (its cells and its last logits are kept).
+        n_prompt_decodes = 1 if run is fresh else 0
+        prompt_decodes = run["decodes"][:n_prompt_decodes]
+        option_decodes = run["decodes"][n_prompt_decodes:]
+        for prompt in prompt_decodes:
+            assert prompt["logits"] == [False] * (prompt["n"] - 1) + [True]
+            assert prompt["pos"] == list(range(p))
         # Then one decode per option of more than one token: all but its last token, right after
         # the prompt, each position's logits asked for (each scores the next token).
         expected = [n - 1 for n in run["lengths"] if n > 1]
         assert [d["n"] for d in option_decodes] == expected
         for decode in option_decodes:
-            assert all(decode["logits"]) and set(decode["seq"]) == {0}
+            assert all(decode["logits"]) and set(decode["seq"]) == {fresh["decodes"][0]["seq"][0]}
             assert decode["pos"] == list(range(p, p + decode["n"]))
     assert fresh["decodes"][0]["n"] == fresh["prompt"]
-    assert prefix["decodes"][0]["n"] == again["decodes"][0]["n"] == 1  # the prompt was cached
     assert min(fresh["lengths"]) >= 2 and len(fresh["decodes"]) == 1 + len(fresh["lengths"])
