@@ -34,6 +34,9 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("ctrl+y", "choose", "Forced choice", id="choose", show=False,
             tooltip="Forced choice: type candidate answers (Yes, No) for the message box's question "
                     "or the selected turn's, and see their probabilities per configuration"),
+    Binding("ctrl+b", "battery", "Batteries", id="battery", show=False,
+            tooltip="Batteries: run a shipped battery under the current and base configurations (or a "
+                    "configs file) with progress, then read bars with intervals and each record"),
     Binding("left", "cursor(-1)", "Previous token", id="cursor_left", show=False),
     Binding("right", "cursor(1)", "Next token", id="cursor_right", show=False),
     Binding("up", "answer(-1)", "Previous answer", id="answer_up", show=False),

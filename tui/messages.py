@@ -15,6 +15,7 @@ from textual.message import Message
 
 from engine.types import AdapterSpec, GenerationResult, SamplingSettings, SystemPrompt
 from sessions import Session
+from sessions.batteries.summary import SummaryRow
 from sessions.compare import SessionComparison
 
 from .choice_model import ScoredConfiguration
@@ -155,3 +156,25 @@ class ChoiceScored(WorkEnded, bubble=False):
 
     options: tuple[str, ...]
     scored: tuple[ScoredConfiguration, ...] = ()
+
+
+@dataclass
+class BatteryProgress(Message, bubble=False):
+    """`done` of `total` evaluations of a battery run; a newer one replaces one not yet handled."""
+
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, BatteryProgress)
+
+
+@dataclass
+class BatteryRunEnded(WorkEnded, bubble=False):
+    """A battery run finished, was stopped (`stopped`) or failed (`error`); `folder` holds what is
+    done (results.jsonl, summary.csv, report.html), `records` and `rows` read back from it."""
+
+    folder: Path | None = None
+    records: list[dict] = field(default_factory=list)
+    rows: list[SummaryRow] = field(default_factory=list)
+    stopped: bool = False

@@ -175,13 +175,17 @@ class FakeBackend:
         log 0.01 when absent), then an end-of-turn token at log 0.5. The adapters in effect (the
         request's configuration's, else the backend's own) tilt the options: each unit of total
         scale adds 8 nats per position in the list to every option after the first (spread over
-        its tokens; no token above probability 1)."""
+        its tokens; no token above probability 1), and the last user message's characters add
+        0-0.86 nats to the first option, so paraphrases of one question differ. Raw probabilities
+        that would add up to more than 0.99 are scaled down (on the end token) to 0.99."""
         self._maybe_fail()
         self.choice_requests.append(request)
         config = request.configuration
         adapters = config.adapters if config is not None else self.config.adapters
         system = config.system if config is not None else request.system
         tilt = sum(a.scale for a in adapters)
+        # a little of the question too (0-0.86 nats on the first option), so paraphrases differ
+        bias = sum(map(ord, request.messages[-1].content)) % 7 / 7 if request.messages else 0.0
         script = self.script[0]
         scores = []
         for n, text in enumerate(request.options):
@@ -191,10 +195,15 @@ class FakeBackend:
             for i, piece in enumerate(pieces):
                 step = make_step(i, script[i] if i < len(script) else "", seed=0)
                 logprobs.append(next((a.logprob for a in step.top if a.text == piece), math.log(0.01)))
-            logprobs = [min(0.0, lp + 8.0 * tilt * n / len(logprobs)) for lp in logprobs]
+            logprobs = [min(0.0, lp + (8.0 * tilt * n + (bias if n == 0 else 0.0)) / len(logprobs))
+                        for lp in logprobs]
             end = (math.log(0.5),)
             scores.append((text, tuple(ids), tuple(logprobs), end))
         total = sum(math.exp(math.fsum(lp + end)) for _, _, lp, end in scores)
+        if total > 0.99:  # distinct complete answers: their raw probabilities add up to at most 1
+            excess = math.log(total / 0.99)
+            scores = [(text, ids, lp, (end[0] - excess,)) for text, ids, lp, end in scores]
+            total = 0.99
         options = tuple(OptionScore(text, ids, lp, math.fsum(lp + end),
                                     math.exp(math.fsum(lp + end)) / total, (END_ID,), end)
                         for text, ids, lp, end in scores)
@@ -202,7 +211,7 @@ class FakeBackend:
         provenance = Provenance(self.config.model_path, "0" * 64, tuple(adapters), system, rendered.text,
                                 rendered.token_ids, "gguf", SamplingSettings(temperature=0.0, seed=0),
                                 self.config.n_ctx, "0.0-fake", "0.1.0")
-        return ChoiceResult(options, min(1.0, total), provenance, request.mode)
+        return ChoiceResult(options, total, provenance, request.mode)
 
     def _pieces(self, text: str) -> list[str]:
         """The texts of `tokenize(text)`'s tokens."""

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar
 
 from engine.backend import Backend
+from engine.locations import data_dir
 from engine.types import GenerationResult
 
 from ..chat_state import ChatState
@@ -33,6 +34,7 @@ from ..widgets.panels import PANELS, AdaptersPanel, ModelPanel, SamplingPanel, S
 from ..widgets.plot import AnswerPlot
 from ..widgets.status_bar import StatusBar, StatusInfo
 from ..widgets.transcript import Transcript
+from .battery import BatteryScreen
 from .choice import ChoiceScreen
 from .engine_tasks import EngineTasks
 from .help import HelpScreen
@@ -222,6 +224,19 @@ class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
             return
         compare = ("base",) if any(a.scale != 0 for a in self.chat.adapters) else ()
         self.app.push_screen(ChoiceScreen(self.backend, question, self.chat.system, self.chat.adapters, compare))
+
+    def action_battery(self) -> None:
+        """ctrl+b: the battery screen, on the current configuration. The runner switches the
+        engine's adapters; the next generation applies the chat's own set again."""
+        if self.job is not None or self.model_loading:
+            self.notify("Wait for the generation to end (Esc cancels it)." if self.job is not None
+                        else "The model is still loading.", severity="warning")
+            return
+
+        def back(_: None) -> None:
+            self.chat.adapters_pending = True
+
+        self.app.push_screen(BatteryScreen(self.backend, self.chat.system, self.chat.adapters, data_dir()), back)
 
     def action_regenerate(self) -> None:
         convo = self.chat.conversation
