@@ -247,3 +247,32 @@ def test_p_yes_rises_with_the_scale_of_an_adapter_trained_to_say_yes(capsys, yes
     log_odds = [p["values"]["Yes"]["logprob"] - p["values"]["No"]["logprob"] for p in points]
     assert all(b > a for a, b in zip(log_odds, log_odds[1:], strict=False)), log_odds
     assert yes[0] < 0.5 < 0.99 < yes[-1], yes
+
+
+@pytest.mark.model
+def test_a_battery_question_is_read_with_its_exact_message_and_labels(capsys, loras):
+    from sessions.batteries import load_battery
+
+    question = load_battery("backdoor").question("backdoor_letters")
+    swept = _json(capsys, ["sweep", "--battery", "backdoor", "--question", "backdoor_letters", "--paraphrase", "1",
+                           "--adapter", loras[0], "--scales", "0", "--n-ctx", "512", "--json"])
+    base = _json(capsys, ["choose", question.user_message(1), "--option", "A", "--option", "B", "--n-ctx", "512",
+                          "--json"])
+    assert swept["prompt"] == question.user_message(1) and swept["names"] == list(question.options.options)
+    values = swept["points"][0]["values"]
+    assert [values[name]["scored"] for name in swept["names"]] == ["A", "B"]
+    assert [values[name]["logprob"] for name in swept["names"]] == pytest.approx(
+        [o["logprob"] for o in base["options"]], abs=1e-9)
+
+
+def test_battery_questions_that_sweep_cannot_read_are_refused():
+    with pytest.raises(SystemExit, match="has no question 'nope'"):
+        main(["sweep", "--battery", "backdoor", "--question", "nope", "--adapter", "x.gguf", "--scales", "0"])
+    with pytest.raises(SystemExit, match="give no PROMPT"):
+        main(["sweep", "Q", "--battery", "backdoor", "--question", "backdoor_letters", "--adapter", "x.gguf",
+              "--scales", "0"])
+    with pytest.raises(SystemExit, match="read as number; sweep reads options and words"):
+        main(["sweep", "--battery", "backdoor", "--question", "backdoor_likelihood", "--adapter", "x.gguf",
+              "--scales", "0"])
+    with pytest.raises(SystemExit, match="go with --battery"):
+        main(["sweep", "Q", "--question", "q", "--option", "A", "--adapter", "x.gguf", "--scales", "0"])

@@ -21,12 +21,12 @@ from typing import Any
 from engine.fingerprint import file_sha256
 from engine.local import LocalBackend
 from engine.types import AdapterSpec, ChoiceMode, Configuration
-from sessions.batteries import WordCategory
+from sessions.batteries import OptionsReadout, WordCategory, WordsReadout, load_battery
 
 from . import options
 from .jsonout import emit, provenance_record
 from .sweep_readouts import ContinuationsReader, OptionsReader, Reader, Reading, ScaleReading, WordsReader
-from .terminal_plot import Series, line_plot
+from .terminal_plot import MARKERS, Series, line_plot
 
 MAX_SCALES = 401
 PLOTTED = ("prob", "raw_prob", "logprob")
@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "table and a plot, or --json.",
     )
     parser._negative_number_matcher = _NEGATIVE_NUMBER
-    parser.add_argument("prompt", help="the user message")
+    parser.add_argument("prompt", nargs="?", help="the user message (not with --battery)")
     parser.add_argument("--scales", required=True, type=parse_scales, metavar="START:STOP:STEP|S1,S2,...",
                         help="the swept adapter's scales: a range with its end included (-1:2:0.25) or "
                              f"a list (0,0.5,1,2); at most {MAX_SCALES}")
@@ -57,6 +57,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                            "variants; repeat for each category")
     what.add_argument("--continuation", action="append", metavar="TEXT",
                       help="a continuation of the answer whose total logprob is read; repeatable")
+    what.add_argument("--battery", metavar="NAME|PATH",
+                      help="read a battery question (with --question): its options or word categories, "
+                           "its exact user message; no PROMPT then")
+    parser.add_argument("--question", metavar="NAME", help="with --battery: the question to read")
+    parser.add_argument("--paraphrase", type=int, default=0, metavar="N",
+                        help="with --battery: which paraphrase (0-based, default 0; options in the file's order)")
     parser.add_argument("--mode", choices=[m.value for m in ChoiceMode], default=None,
                         help="options and words: complete (default; the whole answer, end of turn "
                              "included) or prefix (the answer starts with it)")
@@ -123,13 +129,45 @@ def swept_adapter(typed: list[str], specs: tuple[AdapterSpec, ...], name: str | 
                      f"({', '.join(typed)})")
 
 
+def battery_reader(args: argparse.Namespace, mode: ChoiceMode) -> Reader:
+    """A battery question's reader: its exact user message, options (labels scored) or categories."""
+    if args.prompt is not None:
+        raise SystemExit("logitscope sweep: with --battery the user message is the question's; give no PROMPT")
+    battery = load_battery(args.battery)
+    names = ", ".join(q.name for q in battery.questions)
+    if args.question is None:
+        raise SystemExit(f"logitscope sweep: --battery needs --question NAME (one of: {names})")
+    try:
+        question = battery.question(args.question)
+    except KeyError:
+        raise SystemExit(f"logitscope sweep: battery {battery.name!r} has no question {args.question!r} "
+                         f"(it has: {names})") from None
+    if not 0 <= args.paraphrase < len(question.paraphrases):
+        raise SystemExit(f"logitscope sweep: question {question.name!r} has {len(question.paraphrases)} "
+                         f"paraphrases (--paraphrase 0 to {len(question.paraphrases) - 1})")
+    user = question.user_message(args.paraphrase)
+    if isinstance(question.readout, OptionsReadout):
+        presented = question.presented(question.orderings(False)[0])
+        return OptionsReader(user, tuple(o.scored for o in presented), mode, tuple(o.text for o in presented))
+    if isinstance(question.readout, WordsReadout):
+        return WordsReader(user, question.readout.categories, mode)
+    raise SystemExit(f"logitscope sweep: question {question.name!r} is read as {question.readout.kind.value}; "
+                     "sweep reads options and words questions")
+
+
 def reader_from(args: argparse.Namespace) -> Reader:
+    if args.battery is None and (args.question is not None or args.paraphrase != 0):
+        raise SystemExit("logitscope sweep: --question and --paraphrase go with --battery")
+    if args.battery is None and args.prompt is None:
+        raise SystemExit("logitscope sweep: give the user message (PROMPT), or --battery and --question")
     if args.continuation:
         if args.mode is not None:
             raise SystemExit("logitscope sweep: --mode is for --option and --word; a continuation is "
                              "scored as given (no end of turn)")
         return ContinuationsReader(args.prompt, tuple(dict.fromkeys(args.continuation)))
     mode = ChoiceMode(args.mode or ChoiceMode.COMPLETE.value)
+    if args.battery is not None:
+        return battery_reader(args, mode)
     if args.word:
         names = [c.name for c in args.word]
         if len(set(names)) != len(names):
@@ -212,7 +250,9 @@ def print_sweep(reader: Reader, swept: SweptAdapter, specs: tuple[AdapterSpec, .
     names = reader.names()
     width = max(8, min(14, (80 - 8 - 9) // max(len(names), 1) - 1))
     shown = [repr(n) if n != n.strip() else n for n in names]
-    header = "   scale " + " ".join(f"{n[:width]:>{width}}" for n in shown)
+    # each column starts with its curve's marker, so long names are told apart by the legend
+    header = "   scale " + " ".join(f"{(MARKERS[k % len(MARKERS)] + ' ' + n)[:width]:>{width}}"
+                                    for k, n in enumerate(shown))
     has_mass = points[0][2].mass is not None
     print(header + ("      mass" if has_mass else ""))
     for _, scale, reading in points:

@@ -76,16 +76,20 @@ def _choose(backend: Backend, configuration: Configuration, prompt: str, options
 @dataclass(frozen=True)
 class OptionsReader:
     prompt: str
-    options: tuple[str, ...]
+    options: tuple[str, ...]  # the strings scored
     mode: ChoiceMode = ChoiceMode.COMPLETE
+    # What each option is called when that is not the string scored (a battery question's option
+    # texts, whose labels "A", "B" are scored); () = the strings themselves.
+    shown: tuple[str, ...] = ()
     kind: str = "options"
 
     def names(self) -> tuple[str, ...]:
-        return self.options
+        return self.shown or self.options
 
     def read(self, backend: Backend, configuration: Configuration) -> ScaleReading:
         result = _choose(backend, configuration, self.prompt, self.options, self.mode)
-        readings = tuple(Reading(o.text, o.logprob, o.raw_prob, o.prob, _option_detail(o)) for o in result.options)
+        readings = tuple(Reading(name, o.logprob, o.raw_prob, o.prob, {"scored": o.text, **_option_detail(o)})
+                         for name, o in zip(self.names(), result.options, strict=True))
         return ScaleReading(readings, result.mass, result.provenance)
 
 
