@@ -188,3 +188,36 @@ async def test_a_configs_file_replaces_current_and_base(make_app, backend, isola
         records = read_results(only_run(isolated_dirs / "data") / "results.jsonl")
         assert {r["configuration"]["name"] for r in records} == {"plain", "pirate"}
         assert any(r["system"]["text"] == "You are a pirate." for r in records)
+
+
+TINY = """\
+- name: sky
+  question_type: multiple_choice
+  question_paraphrases: ["Is the sky blue?\\n{options}", "Is the sky green?\\n{options}"]
+  options: ["Yes", "No"]
+  labels: none
+"""
+
+
+async def test_a_battery_file_runs_instead_of_the_list_and_a_bad_one_is_named(make_app, backend, isolated_dirs):
+    bad = isolated_dirs / "bad.yaml"
+    bad.write_text("- name: q\n  question_type: multiple_choice\n", encoding="utf-8")
+    good = isolated_dirs / "tiny.yaml"
+    good.write_text(TINY, encoding="utf-8")
+    app = make_app(load_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        app.screen.query_one("#battery-file").value = str(bad)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "bad.yaml" in status(app) and not (isolated_dirs / "data" / "batteries").exists()
+        app.screen.query_one("#battery-file").value = str(good)
+        await pilot.pause()
+        assert "2 evaluations under 1 configuration" in str(app.screen.query_one("#battery-about").render())
+        await pilot.press("f5")
+        await settle(pilot)
+        folder = only_run(isolated_dirs / "data")
+        assert folder.name.startswith("tiny-")
+        assert [r["user_message"].split("\n")[0] for r in read_results(folder / "results.jsonl")] == [
+            "Is the sky blue?", "Is the sky green?"]

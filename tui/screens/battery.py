@@ -1,4 +1,6 @@
-"""The battery screen (ctrl+b): pick a shipped battery and the configurations, run it, read it.
+"""The battery screen (ctrl+b): pick a battery and the configurations, run it, read it.
+
+The battery is a shipped one (the list) or a battery file typed below it, as `battery run` takes.
 
 Configurations are the main screen's ("current": its system prompt and adapters), "base" (the
 same system prompt, no adapters), or the tables of a configs TOML file (docs/batteries.md). The
@@ -27,7 +29,7 @@ from textual.widgets.option_list import Option
 
 from engine.backend import Backend
 from engine.types import AdapterSpec, SystemPrompt
-from sessions.batteries import Battery, BatteryError, shipped_batteries
+from sessions.batteries import Battery, BatteryError, load_battery, shipped_batteries
 from sessions.batteries.configs import Configuration
 from sessions.batteries.results import RESULTS_FILE, ResultsWriter, read_results
 from sessions.batteries.runner import RunSettings, fingerprint, plan, run_battery
@@ -75,6 +77,7 @@ class BatteryScreen(Screen[None]):
                 yield Label("battery (Enter or F5 runs)")
                 yield OptionList(*(Option(f"{b.name} ({len(b.questions)} questions)", id=b.name)
                                    for b in self.batteries.values()), id="battery-list")
+                yield Input(placeholder="or a battery file (.yaml)", id="battery-file", compact=True)
             with Vertical(id="battery-options"):
                 yield Label("configurations")
                 yield Checkbox(f"current: {adapters_label(self.adapters)} · {system_label(self.system)}",
@@ -101,6 +104,10 @@ class BatteryScreen(Screen[None]):
         self.query_one("#battery-status", Static).update(Content(text))
 
     def _battery(self) -> Battery | None:
+        """The battery file typed (BatteryError if it does not load), else the highlighted one."""
+        path = self.query_one("#battery-file", Input).value.strip()
+        if path:
+            return load_battery(Path(path).expanduser())
         options = self.query_one("#battery-list", OptionList)
         if options.highlighted is None:
             return None
@@ -117,8 +124,13 @@ class BatteryScreen(Screen[None]):
 
     @on(OptionList.OptionHighlighted)
     @on(Checkbox.Changed)
+    @on(Input.Changed, "#battery-file")
     def _describe(self) -> None:
-        battery = self._battery()
+        try:
+            battery = self._battery()
+        except BatteryError as exc:
+            self.query_one("#battery-about", Static).update(Content(exc.msg))
+            return
         if battery is None:
             return
         about = [battery.description]
@@ -136,14 +148,15 @@ class BatteryScreen(Screen[None]):
 
     @on(OptionList.OptionSelected, "#battery-list")
     @on(Input.Submitted, "#battery-configs")
+    @on(Input.Submitted, "#battery-file")
     def action_run(self) -> None:
         if self.running:
             self._status("A run is under way: Esc stops it.")
             return
-        battery = self._battery()
-        if battery is None:
-            return
         try:
+            battery = self._battery()
+            if battery is None:
+                return
             configs = self._configurations()
         except (ValueError, BatteryError) as exc:
             self._status(getattr(exc, "msg", None) or str(exc))
