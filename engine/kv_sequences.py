@@ -3,9 +3,9 @@
 A battery asks the same questions under several configurations, one after another. The keys and
 values a sequence holds were computed under one set of active adapters, and are valid only under
 that set; before, a switch dropped the whole cache and every configuration decoded its prompt
-from scratch again. llama.cpp's unified KV cache holds several sequences (one `seq_id` each) in
-one buffer of `n_ctx` cells, any of which may use them all, so each adapter set gets its own
-sequence and finds its tokens where it left them.
+from scratch again. A llama.cpp context holds several sequences (one `seq_id` each; the backend
+gives each its own stream of cells), so each adapter set gets its own sequence and finds its
+tokens where it left them.
 
 The key is the set of live adapters as (path, sha256, scale): an adapter re-trained at the same
 path has another sha256, so its stale cells are never matched again (they age out like any other
@@ -14,9 +14,10 @@ longest common token prefix is reused.
 
 Pure bookkeeping: the backend removes cells (`remove`) and decodes; this module decides which
 sequence a key uses, which one is evicted (the least recently used) when all sequences are taken
-or the cells would run out, and keeps the logits at the end of recent prompts so a fully cached
-prompt is not decoded again (decoding its last token alone would also give slightly different
-numbers than the batch that computed it: the kernels differ).
+or (with cells shared between sequences) the cells would run out, and keeps the logits at the
+end of recent prompts so a fully cached prompt is not decoded again (decoding its last token
+alone would also give slightly different numbers than the batch that computed it: the kernels
+differ).
 """
 
 from __future__ import annotations
