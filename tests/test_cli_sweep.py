@@ -153,6 +153,20 @@ def test_scale_zero_is_the_base_model_and_numbers_are_chooses(capsys, loras, opt
 
 
 @pytest.mark.model
+def test_a_late_scale_of_a_long_sweep_equals_a_fresh_choose_at_that_scale(capsys, loras):
+    """More scales than the engine keeps KV sequences (8): the last reading is still exact."""
+    moved, _ = loras
+    swept = _json(capsys, ["sweep", PROMPT, "--adapter", moved, "--scales", "-1:2:0.3", "--option", "Yes",
+                           "--option", "No", "--n-ctx", "512", "--json"])
+    assert len(swept["scales"]) == 11 and swept["scales"][-1] == pytest.approx(2.0)
+    alone = _json(capsys, ["choose", PROMPT, "--option", "Yes", "--option", "No", "--adapter", f"{moved}:2",
+                           "--n-ctx", "512", "--json"])
+    last = swept["points"][-1]["values"]
+    assert [last[o["text"]]["logprob"] for o in alone["options"]] == pytest.approx(
+        [o["logprob"] for o in alone["options"]], abs=1e-9)
+
+
+@pytest.mark.model
 def test_the_table_and_plot_show_the_json_numbers_in_80_columns(capsys, loras, options_sweep):
     capsys.readouterr()
     assert main([*OPTIONS_SWEEP, "--adapter", loras[0]]) == 0
