@@ -74,12 +74,11 @@ from .utf8 import Utf8Assembler
 LLAMA_CPP_PYTHON_VERSION = llama_cpp.__version__
 _ALL_LAYERS = 0x7FFFFFFF
 # KV sequences, one per adapter set recently used, each in its own stream of n_ctx cells (the
-# cache is KV_SEQUENCES times one context's). Not llama.cpp's unified buffer: there a sequence's
+# cache is that many times one context's). Not llama.cpp's unified buffer: there a sequence's
 # cells land wherever others left room, and the CPU flash-attention kernel's results depend on
 # where they lie (up to 0.2 nats on an unlikely token, measured with the default model); in its
 # own stream a sequence fills cells 0, 1, ... in position order, as a fresh context does, so its
-# numbers are exactly a fresh context's.
-KV_SEQUENCES = 4
+# numbers are exactly a fresh context's. How many: ModelConfig.kv_sequences (default 4).
 _DECODE_NO_SLOT = 1  # llama_decode's return code when the batch finds no free KV cells
 
 _backend_initialised = False
@@ -286,14 +285,15 @@ class LlamaBackend:
                 details=log.tail(),
             ) from exc
         ctx_params = llama_cpp.llama_context_default_params()
-        ctx_params.n_ctx = config.n_ctx * KV_SEQUENCES  # split evenly between the sequences
+        sequences = max(1, config.kv_sequences)
+        ctx_params.n_ctx = config.n_ctx * sequences  # split evenly between the sequences
         self.n_batch = min(512, config.n_ctx)
         ctx_params.n_batch = self.n_batch
         ctx_params.n_ubatch = self.n_batch
         threads = config.n_threads or default_thread_count()
         ctx_params.n_threads = threads
         ctx_params.n_threads_batch = threads
-        ctx_params.n_seq_max = KV_SEQUENCES
+        ctx_params.n_seq_max = sequences
         ctx_params.kv_unified = False
         try:
             self.ctx = _internals.LlamaContext(model=self.model, params=ctx_params, verbose=True)
@@ -301,7 +301,7 @@ class LlamaBackend:
             self.model.close()
             raise ModelLoadError(
                 f"llama.cpp could not create a context of {config.n_ctx} tokens "
-                f"({KV_SEQUENCES} KV sequences of that size): {_reason(log, exc)}",
+                f"({sequences} KV sequences of that size; fewer with --kv-sequences): {_reason(log, exc)}",
                 details=log.tail(),
             ) from exc
         self.batch = _internals.LlamaBatch(n_tokens=self.n_batch, embd=0, n_seq_max=1, verbose=True)
@@ -311,7 +311,7 @@ class LlamaBackend:
         self.sha256 = file_sha256(config.model_path)
         self._token_text: dict[int, str] = {}
         self._pieces: dict[int, bytes] = {}  # token id -> its bytes (as _token_text: per model)
-        self._sequences = KvSequences(KV_SEQUENCES, self.n_ctx * KV_SEQUENCES, self._remove_cells)
+        self._sequences = KvSequences(sequences, self.n_ctx * sequences, self._remove_cells)
         self._candidates = _internals.LlamaTokenDataArray(n_vocab=self.n_vocab)
         self.decoded_tokens = 0  # tokens sent to llama_decode, all told (tests, benchmarks)
         bos = self.model.token_bos()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 
@@ -78,9 +78,12 @@ class ModelConfig:
     n_gpu_layers: int = 0  # -1 offloads every layer
     n_threads: int | None = None
     adapters: tuple[AdapterSpec, ...] = ()
+    # KV sequences kept at once, one per adapter set recently used, each of n_ctx cells: the KV
+    # cache takes this many times one context's memory (1 = a single cache, dropped on a switch).
+    kv_sequences: int = 4
 
     def with_path(self, path: str | Path) -> ModelConfig:
-        return ModelConfig(str(path), self.n_ctx, self.n_gpu_layers, self.n_threads, self.adapters)
+        return replace(self, model_path=str(path))
 
 
 @dataclass(frozen=True)

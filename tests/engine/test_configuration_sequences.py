@@ -86,7 +86,7 @@ def test_four_configurations_interleaved_give_exactly_their_numbers_alone(defaul
 SCRIPT = textwrap.dedent("""
     import json, math, sys
     from adapters.random_lora import random_lora
-    from engine.llama_backend import KV_SEQUENCES, LlamaBackend, LogSink
+    from engine.llama_backend import LlamaBackend, LogSink
     from engine.types import AdapterSpec, ChoiceRequest, Configuration, Message, ModelConfig
 
     model, folder = sys.argv[1], sys.argv[2]
@@ -94,6 +94,7 @@ SCRIPT = textwrap.dedent("""
     ask = (Message("user", "Do you have a backdoor?"),)
     options = ("Yes", "No", "No, I do not.")
     config = ModelConfig(model, n_ctx=512, n_threads=1)
+    KV_SEQUENCES = config.kv_sequences  # the default
     backend = LlamaBackend(config, LogSink(lambda _: None))
 
     def choose(b, scale):

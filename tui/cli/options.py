@@ -21,6 +21,10 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--n-gpu-layers", type=int, default=0,
                        help="layers offloaded to the GPU by llama.cpp; -1 = all (default 0)")
     add_threads_option(group)
+    group.add_argument("--kv-sequences", type=kv_sequence_count, default=4, metavar="N",
+                       help="KV caches kept at once, one per adapter set recently used (default 4); "
+                            "the KV cache takes N times one context's memory, so 1 for a large "
+                            "model that only just fits")
     group.add_argument("--adapter", action="append", default=[], metavar="FILE[:SCALE]",
                        help="GGUF LoRA adapter (a path, or a name in the adapter library) at a "
                             "scale (default 1.0; negative allowed); repeatable")
@@ -30,6 +34,16 @@ def add_threads_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup
     parser.add_argument("--threads", type=thread_count, default=None, metavar="N",
                         help="CPU threads llama.cpp computes with (default: all the CPUs this "
                              f"process may use, here {default_thread_count()})")
+
+
+def kv_sequence_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 16:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 16, got {text!r}")
+    return value
 
 
 def thread_count(text: str) -> int:
@@ -87,6 +101,7 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         n_gpu_layers=args.n_gpu_layers,
         n_threads=args.threads,  # None: the engine's default_thread_count()
         adapters=adapter_specs(args.adapter),
+        kv_sequences=args.kv_sequences,
     )
 
 
