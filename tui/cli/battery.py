@@ -77,14 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.set_defaults(func=_run)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number, 1 or more (got {text!r})")
-    return value
+_positive = options.whole_number(1, None, "must be a whole number, 1 or more")
 
 
 def _summary(battery: Battery) -> dict[str, Any]:

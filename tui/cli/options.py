@@ -6,6 +6,7 @@ Flag names here are public interface (documented in the README); keep them stabl
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from engine.default_model import default_model_path
 from engine.errors import RequestError
@@ -36,24 +37,22 @@ def add_threads_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup
                              f"process may use, here {default_thread_count()})")
 
 
-def kv_sequence_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 16:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 16, got {text!r}")
-    return value
+def whole_number(minimum: int, maximum: int | None, refusal: str) -> Callable[[str], int]:
+    """An argparse `type` for a whole number in [minimum, maximum] (no maximum: None); a value
+    out of range, or not a number, is refused with `refusal` and the text given."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"{refusal} (got {text!r})")
+        return value
+    return parse
 
 
-def thread_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of threads, 1 or more (got {text!r})")
-    return value
+kv_sequence_count = whole_number(1, 16, "expected a whole number from 1 to 16")
+thread_count = whole_number(1, None, "must be a whole number of threads, 1 or more")
 
 
 def add_system_options(parser: argparse.ArgumentParser) -> None:
