@@ -1,28 +1,34 @@
-"""One KV-cache sequence per adapter set, so that switching configurations keeps each one's cache.
+"""KV-cache sequences kept per adapter set and per prompt, so that switching configurations keeps
+each one's cache.
 
-A battery asks the same questions under several configurations, one after another. The keys and
-values a sequence holds were computed under one set of active adapters, and are valid only under
-that set; before, a switch dropped the whole cache and every configuration decoded its prompt
-from scratch again. A llama.cpp context holds several sequences (one `seq_id` each; the backend
-gives each its own stream of cells), so each adapter set gets its own sequence and finds its
+A battery asks the same questions under several configurations, one after another, and a live
+comparison asks one question under 2-4 configurations in turn. The keys and values a sequence
+holds were computed under one set of active adapters, and are valid only under that set; before,
+a switch dropped the whole cache and every configuration decoded its prompt from scratch again.
+A llama.cpp context holds several sequences (one `seq_id` each; the backend gives each its own
+stream of cells), so each adapter set, and within one adapter set each prompt that shares
+little with the others (another system prompt, a trigger), gets its own sequence and finds its
 tokens where it left them.
 
 The key is the set of live adapters as (path, sha256, scale): an adapter re-trained at the same
 path has another sha256, so its stale cells are never matched again (they age out like any other
-sequence). System prompts and triggers change the tokens, not the weights: within a sequence the
-longest common token prefix is reused.
+sequence). System prompts and triggers change the tokens, not the weights: a request takes the
+sequence of its adapter set that shares the longest token prefix with its prompt, and reuses that
+prefix; when that would throw away most of a sequence's cache for little gain (less than half of
+the new prompt is shared) and a sequence is unused, it takes the unused one, so that two
+configurations with the same adapters and different system prompts keep a cache each.
 
 Pure bookkeeping: the backend removes cells (`remove`) and decodes; this module decides which
-sequence a key uses, which one is evicted (the least recently used) when all sequences are taken
-or (with cells shared between sequences) the cells would run out, and keeps the logits at the
-end of recent prompts so a fully cached prompt is not decoded again (decoding its last token
+sequence a request uses, which one is evicted (the least recently used) when all sequences are
+taken or (with cells shared between sequences) the cells would run out, and keeps the logits at
+the end of recent prompts so a fully cached prompt is not decoded again (decoding its last token
 alone would also give slightly different numbers than the batch that computed it: the kernels
 differ).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,18 +78,34 @@ class KvSequences:
         self._remove = remove
         self._clock = 0
 
-    def acquire(self, key: AdapterKey) -> KvSequence:
-        """The sequence for `key`: its own, else an unused one, else the least recently used one
-        emptied."""
+    def acquire(self, key: AdapterKey, tokens: Sequence[int] = ()) -> KvSequence:
+        """The sequence a request under adapter set `key` with prompt `tokens` decodes into.
+
+        Of `key`'s sequences, the one sharing the longest prefix with `tokens`; but an empty
+        sequence instead when that one would lose cells and shares less than half of `tokens`;
+        with none of `key`'s, an empty one, else the least recently used one emptied. The
+        caller's decode then reuses the shared prefix (`common_prefix`).
+        """
         self._clock += 1
-        sequence = next((s for s in self._sequences if s.key == key), None)
+        own = [s for s in self._sequences if s.key == key]
+        best = max(own, key=lambda s: (common_prefix(s.tokens, tokens), s.last_used), default=None)
+        if best is not None:
+            shared = common_prefix(best.tokens, tokens)
+            if shared < len(best.tokens) and 2 * shared < len(tokens) \
+                    and self._spare() is not None:
+                best = None  # keep its cache: a spare sequence is taken below
+        sequence = best
         if sequence is None:
-            sequence = next((s for s in self._sequences if s.key is None), None) \
-                or min(self._sequences, key=lambda s: s.last_used)
+            sequence = self._spare() or min(self._sequences, key=lambda s: s.last_used)
             self.empty(sequence)
             sequence.key = key
         sequence.last_used = self._clock
         return sequence
+
+    def _spare(self) -> KvSequence | None:
+        """A sequence never used, else the least recently used one that holds nothing."""
+        empty = sorted((s for s in self._sequences if not s.tokens), key=lambda s: (s.key is not None, s.last_used))
+        return empty[0] if empty else None
 
     def cut(self, sequence: KvSequence, n: int) -> int:
         """Remove `sequence`'s cells from position `n` on; returns how many tokens it keeps (0 if
@@ -133,3 +155,13 @@ class KvSequences:
     def held(self) -> dict[int, int]:
         """seq_id -> tokens cached, for tests and diagnostics."""
         return {s.seq_id: len(s.tokens) for s in self._sequences}
+
+
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading tokens `a` and `b` share."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n

@@ -4,9 +4,10 @@ It runs only inside the engine's worker process (engine/worker.py). It uses llam
 low-level API rather than its `Llama` class so that we control exactly what is decoded and when:
 - logits are requested only at the positions read: the last one when generating, and each
   position of a forced-choice option that scores its next token (never `logits_all`);
-- the KV cache holds one sequence per adapter set (engine/kv_sequences.py), so switching
-  configurations keeps each one's cells; within a sequence the longest common token prefix of
-  consecutive requests is reused, and a fully cached prompt is not decoded again;
+- the KV cache holds several sequences (engine/kv_sequences.py): one per adapter set, and one
+  per prompt that shares little with the others (another system prompt), so switching
+  configurations keeps each one's cells; a request reuses the longest token prefix its
+  sequence holds, and a fully cached prompt is not decoded again;
 - each generated token is drawn by llama.cpp's sampler chain from the same logits row that
   engine/distribution.py summarises for the user (the raw, pre-sampler distribution).
 """
@@ -33,7 +34,7 @@ from .distribution import summarise
 from .errors import AdapterError, ContextOverflowError, ModelLoadError, RequestError
 from .fingerprint import file_sha256
 from .gguf import check_gguf_file
-from .kv_sequences import AdapterKey, KvSequence, KvSequences
+from .kv_sequences import AdapterKey, KvSequence, KvSequences, common_prefix
 from .log_excerpt import GGML_LOG_LEVEL_ERROR, KEEP, excerpt, levelled_lines
 from .option_scoring import (
     AnswerTokens,
@@ -73,7 +74,7 @@ from .utf8 import Utf8Assembler
 
 LLAMA_CPP_PYTHON_VERSION = llama_cpp.__version__
 _ALL_LAYERS = 0x7FFFFFFF
-# KV sequences, one per adapter set recently used, each in its own stream of n_ctx cells (the
+# KV sequences (engine/kv_sequences.py says which request uses which), each in its own stream of n_ctx cells (the
 # cache is that many times one context's). Not llama.cpp's unified buffer: there a sequence's
 # cells land wherever others left room, and the CPU flash-attention kernel's results depend on
 # where they lie (up to 0.2 nats on an unlikely token, measured with the default model); in its
@@ -360,15 +361,16 @@ class LlamaBackend:
             return False
         return bool(llama_cpp.llama_memory_seq_rm(self.ctx.memory, seq_id, p0, -1))
 
-    def _sequence(self) -> KvSequence:
-        """The KV sequence of the adapters now applied (call after applying them)."""
-        return self._sequences.acquire(self.adapters.active_key())
+    def _sequence(self, tokens: Sequence[int]) -> KvSequence:
+        """The KV sequence a prompt of `tokens` decodes into under the adapters now applied
+        (call after applying them)."""
+        return self._sequences.acquire(self.adapters.active_key(), tokens)
 
     def _configure(self, configuration: Configuration | None, system: SystemPrompt,
-                   messages: tuple[Message, ...]) -> tuple[KvSequence, SystemPrompt, tuple[Message, ...]]:
+                   messages: tuple[Message, ...]) -> tuple[SystemPrompt, tuple[Message, ...]]:
         """Activate the adapters a request runs under (its configuration's, else the backend's
-        own; re-checked, so a file re-written since runs its new weights) and return their KV
-        sequence and the system prompt and messages the request runs with."""
+        own; re-checked, so a file re-written since runs its new weights) and return the system
+        prompt and messages the request runs with."""
         if configuration is None:
             self.adapters.apply(self._own_adapters)
         else:
@@ -378,7 +380,7 @@ class LlamaBackend:
                 raise RequestError(f"The configuration is for the model {wanted}, but "
                                    f"{self.config.model_path} is loaded.")
             self.adapters.apply(configuration.adapters)
-        return (self._sequence(), *configured(system, messages, configuration))
+        return configured(system, messages, configuration)
 
     # ----- prompts ---------------------------------------------------------------------------
 
@@ -445,10 +447,7 @@ class LlamaBackend:
         A prompt the sequence holds already (or holds followed by more tokens) whose last logits
         were saved is not decoded at all: the same numbers as the decode that first computed it.
         """
-        common = 0
-        limit = min(len(tokens), len(seq.tokens))
-        while common < limit and tokens[common] == seq.tokens[common]:
-            common += 1
+        common = common_prefix(seq.tokens, tokens)
         saved = seq.logits_after(len(tokens)) if common == len(tokens) else None
         if saved is not None:
             self._sequences.cut(seq, common)
@@ -559,12 +558,13 @@ class LlamaBackend:
         """Yield each TokenStep as it is decided, then the GenerationResult."""
         if request.max_tokens < 0:
             raise RequestError("max_tokens must be >= 0")
-        seq, system, messages = self._configure(request.configuration, request.system, request.messages)
+        system, messages = self._configure(request.configuration, request.system, request.messages)
         seed = random_seed() if request.sampling.seed is None else check_seed(request.sampling.seed)
         sampling = replace(request.sampling, seed=seed)
         prompt = self.render(system, messages)
         tokens = list(prompt.token_ids) + list(request.continue_from)
         self._check_fits(len(tokens), "prompt")
+        seq = self._sequence(tokens)
         chain = self._sampler(sampling, seed)
         try:
             for token in tokens[-sampling.repeat_last_n:] if sampling.repeat_penalty != 1.0 else ():
@@ -633,7 +633,7 @@ class LlamaBackend:
         return steps
 
     def score(self, request: ScoreRequest) -> ScoreResult:
-        seq, system, messages = self._configure(request.configuration, request.system, request.messages)
+        system, messages = self._configure(request.configuration, request.system, request.messages)
         if request.raw_prompt is not None:
             text = request.raw_prompt
             prompt = RenderedPrompt(text, tuple(self._tokenize_prompt(text)), "raw")
@@ -642,7 +642,8 @@ class LlamaBackend:
         forced = list(request.continuation_ids) or self.tokenize_text(request.continuation)
         if not forced:
             raise RequestError("The continuation to score is empty.")
-        steps = self._teacher_force(seq, list(prompt.token_ids), forced, request.top_k_probs)
+        steps = self._teacher_force(self._sequence(prompt.token_ids), list(prompt.token_ids), forced,
+                                    request.top_k_probs)
         return ScoreResult(
             steps=tuple(steps),
             total_logprob=math.fsum(s.logprob for s in steps),
@@ -658,11 +659,11 @@ class LlamaBackend:
         if len(request.options) < 1:
             raise RequestError("Give at least one option to choose from.")
         mode = ChoiceMode(request.mode)
-        seq, system, messages = self._configure(request.configuration, request.system, request.messages)
+        system, messages = self._configure(request.configuration, request.system, request.messages)
         prompt = self.render(system, messages)
         answers = [self._answer_tokens(system, messages, prompt, option, mode)
                    for option in request.options]
-        token_logprobs = self._score_continuations(seq, list(prompt.token_ids),
+        token_logprobs = self._score_continuations(self._sequence(prompt.token_ids), list(prompt.token_ids),
                                                    [a.ids for a in answers])
         logprobs = [math.fsum(lps) for lps in token_logprobs]
         options = tuple(
@@ -738,7 +739,7 @@ class LlamaBackend:
         """The raw last-position logits after `tokens` (for tests and adapter checks)."""
         self._check_fits(len(tokens), "prompt")
         self.adapters.apply(self._own_adapters)
-        return self._evaluate(self._sequence(), tokens).astype(float).tolist()
+        return self._evaluate(self._sequence(tokens), tokens).astype(float).tolist()
 
 
 def _reason(log: LogSink, exc: Exception) -> str:

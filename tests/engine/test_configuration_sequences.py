@@ -1,7 +1,7 @@
 """One KV sequence per adapter set: configurations interleaved on one model give exactly the numbers
 each gives alone in a fresh worker, switching back to one reuses its cached prompt, the least
-recently used sequence makes room, and an adapter re-trained at the same path never reuses the
-cells its old weights computed."""
+recently used sequence makes room, an adapter re-trained at the same path never reuses the
+cells its old weights computed, and two system prompts under one adapter set keep a cache each."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ SCRIPT = textwrap.dedent("""
     import json, math, sys
     from adapters.random_lora import random_lora
     from engine.llama_backend import LlamaBackend, LogSink
-    from engine.types import AdapterSpec, ChoiceRequest, Configuration, Message, ModelConfig
+    from engine.types import AdapterSpec, ChoiceRequest, Configuration, Message, ModelConfig, SystemPrompt
 
     model, folder = sys.argv[1], sys.argv[2]
     lora = str(random_lora(model, f"{folder}/lora.gguf", rank=8, std=0.05, seed=11))
@@ -132,6 +132,13 @@ SCRIPT = textwrap.dedent("""
     after_other.close()
     alone = LlamaBackend(config, LogSink(lambda _: None))
     out["long_alone"] = long_choice(alone)
+    # Same adapters (none), two system prompts, alternated: each keeps a sequence of its own.
+    def with_system(system):
+        before = alone.decoded_tokens
+        alone.choose(ChoiceRequest(ask, options, configuration=Configuration(system=system)))
+        return alone.decoded_tokens - before
+    systems = (SystemPrompt.custom("You are a pirate."), SystemPrompt.custom("Answer briefly."))
+    out["systems"] = [[with_system(s) for s in systems] for _ in range(2)]
     alone.close()
     print(json.dumps(out))
 """)
@@ -158,3 +165,7 @@ def test_switching_back_reuses_the_cache_and_a_retrained_adapter_does_not(defaul
     assert retrained["logprobs"] == out["retrained_fresh"]["logprobs"]
     assert retrained["logprobs"] != first["logprobs"]
     assert out["long_after_other"] == out["long_alone"]
+    # Alternating system prompts under one adapter set: the second round decodes no prompt token.
+    first_round, second_round = out["systems"]
+    assert all(n > first["option_inputs"] + 10 for n in first_round)
+    assert second_round == [first["option_inputs"]] * 2

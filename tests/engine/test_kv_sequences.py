@@ -30,6 +30,7 @@ def test_each_adapter_set_keeps_its_sequence_and_the_least_recently_used_is_empt
     assert b.seq_id != a.seq_id and kv.acquire(A) is a and a.tokens == [1, 2, 3] and not removed
     c = kv.acquire(C)  # both taken: B was used least recently
     assert c is b and c.key == C and c.tokens == [] and removed == [(b.seq_id, 0)]
+    c.tokens.extend([6])
     assert kv.acquire(A_RETRAINED) is a and a.tokens == []  # another sha256 is another set
 
 
@@ -56,3 +57,22 @@ def test_cut_keeps_the_prefix_and_its_saved_logits_or_empties_the_sequence_when_
     s = stubborn.acquire(A)
     s.tokens.extend(range(6))
     assert stubborn.cut(s, 3) == 0 and s.tokens == [] and removed == [(s.seq_id, 3), (s.seq_id, 0)]
+
+
+def test_a_prompt_that_shares_little_takes_an_empty_sequence_rather_than_destroy_a_cache():
+    # Two configurations with the same adapters and different system prompts (a battery run
+    # interleaved, a live comparison): each keeps a sequence of its own while one is empty.
+    kv, removed = sequences(n_seq=3, n_cells=100)
+    base = kv.acquire(A, [1, 2, 3, 4, 5, 6])
+    base.tokens.extend([1, 2, 3, 4, 5, 6])
+    custom = kv.acquire(A, [1, 9, 9, 9, 9, 9])
+    assert custom is not base and base.tokens == [1, 2, 3, 4, 5, 6] and not removed
+    custom.tokens.extend([1, 9, 9, 9, 9, 9])
+    assert kv.acquire(A, [1, 2, 3, 4, 5, 6, 7]) is base  # the longest shared prefix wins
+    assert kv.acquire(A, [1, 9, 9, 9, 9, 9]) is custom
+    # An edit late in a long conversation reuses its prefix instead of starting over.
+    assert kv.acquire(A, [1, 2, 3, 4, 5, 8]) is base
+    # No empty sequence left: the best of A's sequences is reused even for a short prefix.
+    other = kv.acquire(B, [7])
+    other.tokens.append(7)
+    assert kv.acquire(A, [1, 5, 5, 5, 5, 5]) in (base, custom) and not removed
