@@ -7,10 +7,13 @@ Public API (import from here):
     record_generation(session, request, result) # on disk (fsynced) when it returns
     session.turns[i]                            # Turn: request, result (with provenance, steps)
     session.problems                            # torn / damaged records skipped while reading
+    session.append_battery_run(new_battery_run(fingerprint, folder, records, summary_rows))
+    session.battery_runs[i]                     # BatteryRun: fingerprint, summary, results records
 
 This package never imports textual; `sessions.rerun` imports the engine only to run requests.
 """
 
+from .battery_runs import BatteryRun, new_battery_run
 from .errors import (
     NewerFormatError,
     NotASessionError,
@@ -42,9 +45,9 @@ from .record import (
 from .store import SessionInfo, SessionStore
 
 __all__ = [
-    "FORMAT_NAME", "FORMAT_VERSION", "AdapterRecord", "NewerFormatError", "NotASessionError",
+    "FORMAT_NAME", "FORMAT_VERSION", "AdapterRecord", "BatteryRun", "NewerFormatError", "NotASessionError",
     "NotInStoreError", "Problem", "RerunError", "Session", "SessionError", "SessionExistsError",
     "SessionHeader", "SessionInfo", "SessionNotFoundError", "SessionOrigin", "SessionStore",
     "Turn", "TurnKind", "TurnOrigin", "make_turn", "record_choice", "record_generation",
-    "record_score", "record_to", "record_turn",
+    "new_battery_run", "record_score", "record_to", "record_turn",
 ]

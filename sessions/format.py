@@ -9,6 +9,9 @@ bulk of the data). "crc32" is the CRC-32 of the line's bytes before `,"crc32":` 
 bytes of the "steps" array, so it covers the whole record. Opening a session parses everything
 before "steps" and checks the CRC, an order of magnitude cheaper than parsing every float, and
 still catches any damaged byte; the steps are parsed when a turn is first looked at.
+
+Other record types (a battery run, sessions/battery_runs.py) use the same checked layout with
+their own bulk key (`checked_line`, `check_line`), so every line is protected the same way.
 """
 
 from __future__ import annotations
@@ -65,13 +68,19 @@ def turn_line(turn: Turn) -> bytes:
         "request": encode(turn.request),
         "result": result_data,
     }
-    steps = encode_steps(turn.steps)
+    return checked_line(meta, "steps", encode_steps(turn.steps))
+
+
+def checked_line(meta: dict[str, Any], bulk_key: str, bulk: Any) -> bytes:
+    """One complete line (newline included): the JSON object `meta`, then `"crc32"` and last the
+    key `bulk_key` holding `bulk`. The CRC-32 covers the bytes before `,"crc32":` continued over
+    the bytes of the bulk value, so it protects the whole line; `meta` must be plain JSON data."""
 
     def build(ascii_only: bool) -> str:
         head = _dumps(meta, ascii_only)[:-1]
-        steps_text = _dumps(steps, ascii_only)
-        crc = zlib.crc32(steps_text.encode("utf-8"), zlib.crc32(head.encode("utf-8")))
-        return f"{head}{_CRC_KEY.decode()}{crc}{_STEPS_KEY.decode()}{steps_text}}}"
+        bulk_text = _dumps(bulk, ascii_only)
+        crc = zlib.crc32(bulk_text.encode("utf-8"), zlib.crc32(head.encode("utf-8")))
+        return f"{head}{_CRC_KEY.decode()}{crc},{json.dumps(bulk_key)}:{bulk_text}}}"
 
     return _to_bytes(build) + b"\n"
 
@@ -115,30 +124,52 @@ def parse_header(line: bytes, where: str) -> SessionHeader:
         raise NotASessionError(f"{where} has a malformed session header: {exc}") from exc
 
 
+def check_line(buf: bytes, start: int, end: int, bulk_key: bytes,
+               what: str) -> tuple[dict[str, Any], memoryview]:
+    """Check the line `buf[start:end]` written by `checked_line` with `bulk_key` (e.g.
+    b',"steps":'): the CRC over the whole line, then parse its head. Returns the head (without
+    the bulk) and the bulk's raw bytes, in place (a file's lines are not copied); raises
+    ValueError if the line is damaged."""
+    # Structural keys cannot occur inside JSON strings (their quotes would be escaped). The real
+    # CRC is the first `,"crc32":` followed by digits and the bulk key: a nested key of that
+    # name in the head (none today) is passed over.
+    def bulk_after(crc_at: int) -> int:
+        return buf.find(bulk_key, crc_at, min(end, crc_at + len(_CRC_KEY) + 24))
+
+    first = crc_at = buf.find(_CRC_KEY, start, end)
+    while crc_at >= 0 and not buf[crc_at + len(_CRC_KEY): max(crc_at, bulk_after(crc_at))].isdigit():
+        crc_at = buf.find(_CRC_KEY, crc_at + 1, end)
+    if crc_at < 0:
+        crc_at = first  # damaged digits: the CRC check below says so
+    split = bulk_after(crc_at) if crc_at >= 0 else -1
+    if split < 0 or buf[end - 1: end] != b"}":
+        raise ValueError(f"{what} record without its checksum and {bulk_key[2:-2].decode()} (cut short?)")
+    view = memoryview(buf)
+    bulk_raw = view[split + len(bulk_key): end - 1]
+    digits = buf[crc_at + len(_CRC_KEY): split]
+    stored = int(digits) if digits.isdigit() else -1
+    if stored != zlib.crc32(bulk_raw, zlib.crc32(view[start:crc_at])):
+        raise ValueError("checksum mismatch (damaged record)")
+    meta = json.loads(buf[start:split] + b"}")
+    if not isinstance(meta, dict):
+        raise ValueError(f"{what} record is not a JSON object")
+    return meta, bulk_raw
+
+
+def record_type(buf: bytes, start: int = 0, end: int | None = None) -> object:
+    """The `type` of a line that is none this reader knows (ValueError if it is not JSON)."""
+    record = json.loads(buf[start:len(buf) if end is None else end])
+    return record.get("type") if isinstance(record, dict) else None
+
+
 def parse_turn(buf: bytes, number: int, start: int = 0, end: int | None = None) -> TurnEntry:
     """Check the turn line `buf[start:end]` (JSON head parsed, CRC over the whole line verified);
     raise ValueError if it is damaged. Works in place: a file's lines are not copied."""
     end = len(buf) if end is None else end
     if not buf.startswith(_TURN_PREFIX, start, end):
-        record = json.loads(buf[start:end])  # ValueError if it is not JSON at all
-        kind = record.get("type") if isinstance(record, dict) else None
-        raise ValueError(f"unknown record type {kind!r}")
-    # Structural keys cannot occur inside JSON strings (their quotes would be escaped), and the
-    # head has no other "crc32" or "steps" key, so the first match is the real one.
-    crc_at = buf.find(_CRC_KEY, start, end)
-    split = buf.find(_STEPS_KEY, crc_at, min(end, crc_at + len(_CRC_KEY) + 24)) if crc_at >= 0 else -1
-    if split < 0 or buf[end - 1: end] != b"}":
-        raise ValueError("turn record without its checksum and token steps (cut short?)")
-    view = memoryview(buf)
-    steps_raw = view[split + len(_STEPS_KEY): end - 1]
-    try:
-        stored = int(buf[crc_at + len(_CRC_KEY): split])
-    except ValueError:
-        stored = -1
-    if stored != zlib.crc32(steps_raw, zlib.crc32(view[start:crc_at])):
-        raise ValueError("checksum mismatch (damaged record)")
-    meta = json.loads(buf[start:split] + b"}")
-    if not isinstance(meta, dict) or any(k not in meta for k in ("id", "kind", "request", "result")):
+        raise ValueError(f"unknown record type {record_type(buf, start, end)!r}")
+    meta, steps_raw = check_line(buf, start, end, _STEPS_KEY, "turn")
+    if any(k not in meta for k in ("id", "kind", "request", "result")):
         raise ValueError("turn record lacks its id, kind, request or result")
     return TurnEntry(number, meta, steps_raw)
 
@@ -167,6 +198,6 @@ def turn_from_meta(meta: dict[str, Any], steps: list[Any]) -> Turn:
 
 
 __all__ = [
-    "FORMAT_NAME", "FORMAT_VERSION", "TurnEntry", "header_line", "parse_header", "parse_turn",
-    "turn_from_meta", "turn_line",
+    "FORMAT_NAME", "FORMAT_VERSION", "TurnEntry", "check_line", "checked_line", "header_line",
+    "parse_header", "parse_turn", "record_type", "turn_from_meta", "turn_line",
 ]

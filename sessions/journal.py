@@ -1,6 +1,8 @@
 """One session file: reading it back after anything (crash, damage) and appending turns durably.
 
-A turn is on disk before `append_turn` returns: the record is written with one `write` on an
+A session's lines are turns and, from the TUI's battery screen, battery runs
+(sessions/battery_runs.py); both are appended the same way. A turn is on disk before
+`append_turn` returns: the record is written with one `write` on an
 `O_APPEND` descriptor, then `fsync`ed, under an exclusive `flock` so the TUI and a shell loop
 can append to the same session. Reading never trusts the file: a torn last record (a crash in
 the middle of a write) and damaged lines are reported as `Problem`s and skipped, and the records
@@ -17,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, overload
 
+from .battery_runs import BatteryRun, BatteryRunEntry, BatteryRunList, battery_line, is_battery_line, parse_battery
 from .errors import NotASessionError, SessionError
 from .format import FORMAT_VERSION, TurnEntry, header_line, parse_header, parse_turn, turn_line
 from .model import Problem, SessionHeader, SessionOrigin, Turn
@@ -69,16 +72,20 @@ class TurnList(Sequence[Turn]):
 
 
 class Session:
-    """An open session file. Use `Session.open(path)` or a SessionStore; append with `append_turn`."""
+    """An open session file. Use `Session.open(path)` or a SessionStore; append with `append_turn`
+    and `append_battery_run`."""
 
     def __init__(self, path: Path, header: SessionHeader, entries: list[TurnEntry],
-                 problems: list[Problem]) -> None:
+                 problems: list[Problem], battery_entries: list[BatteryRunEntry] | None = None) -> None:
         self.path = path
         self.header = header
         self.problems = problems
         self._entries = entries
         self._lock = threading.Lock()  # one append at a time from this process's threads
         self.turns = TurnList(entries)
+        self.battery_runs = BatteryRunList(battery_entries or [])
+        lines = [e.line for e in entries] + [e.line for e in battery_entries or ()]
+        self._next_line = max(lines + [p.line for p in problems if not p.torn], default=1) + 1
 
     # ----- identity -------------------------------------------------------------------------------
 
@@ -125,8 +132,8 @@ class Session:
     def open(cls, path: str | Path) -> Session:
         path = Path(path)
         header, body = _read(path, whole=True)
-        entries, problems = scan(body, first_line=2)
-        return cls(path, header, entries, problems)
+        entries, battery_entries, problems = scan(body, first_line=2)
+        return cls(path, header, entries, problems, battery_entries)
 
     @staticmethod
     def read_header(path: str | Path) -> SessionHeader:
@@ -140,9 +147,18 @@ class Session:
         data = turn_line(turn)
         with self._lock:
             self._append_line(data)
-            line = (self._entries[-1].line + 1) if self._entries else 2
-            self.turns._add(parse_turn(data, line, 0, len(data) - 1), turn)
+            self.turns._add(parse_turn(data, self._next_line, 0, len(data) - 1), turn)
+            self._next_line += 1
         return turn
+
+    def append_battery_run(self, run: BatteryRun) -> BatteryRun:
+        """Write a battery run durably (one line, fsynced) and add it to `battery_runs`."""
+        data = battery_line(run)
+        with self._lock:
+            self._append_line(data)
+            self.battery_runs._add(parse_battery(data, self._next_line, 0, len(data) - 1), run)
+            self._next_line += 1
+        return run
 
     def _append_line(self, data: bytes) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
@@ -159,7 +175,8 @@ class Session:
             os.close(fd)  # closing releases the lock
 
     def __repr__(self) -> str:
-        return f"Session({self.id!r}, {len(self.turns)} turns, {str(self.path)!r})"
+        runs = f", {len(self.battery_runs)} battery runs" if len(self.battery_runs) else ""
+        return f"Session({self.id!r}, {len(self.turns)} turns{runs}, {str(self.path)!r})"
 
 
 def _read(path: Path, whole: bool) -> tuple[SessionHeader, bytes]:
@@ -185,9 +202,19 @@ def _read(path: Path, whole: bool) -> tuple[SessionHeader, bytes]:
         raise NotASessionError(f"{where} is a directory, not a session file.") from None
 
 
-def scan(body: bytes, first_line: int) -> tuple[list[TurnEntry], list[Problem]]:
+def parse_record(buf: bytes, number: int, start: int = 0,
+                 end: int | None = None) -> TurnEntry | BatteryRunEntry:
+    """Check one record line, a turn or a battery run; ValueError (KeyError, TypeError) if it is
+    damaged or of a type this reader does not know."""
+    if is_battery_line(buf, start, end):
+        return parse_battery(buf, number, start, end)
+    return parse_turn(buf, number, start, end)
+
+
+def scan(body: bytes, first_line: int) -> tuple[list[TurnEntry], list[BatteryRunEntry], list[Problem]]:
     """Check every record of `body` (the file after its header); collect the good, report the bad."""
     entries: list[TurnEntry] = []
+    battery_entries: list[BatteryRunEntry] = []
     problems: list[Problem] = []
     start = 0
     number = first_line
@@ -199,7 +226,11 @@ def scan(body: bytes, first_line: int) -> tuple[list[TurnEntry], list[Problem]]:
             end = size
         if end > start:
             try:
-                entries.append(parse_turn(body, number, start, end))
+                entry = parse_record(body, number, start, end)
+                if isinstance(entry, BatteryRunEntry):
+                    battery_entries.append(entry)
+                else:
+                    entries.append(entry)
             except (ValueError, KeyError, TypeError) as exc:
                 if complete:
                     problems.append(Problem(number, f"damaged record skipped: {exc}"))
@@ -210,7 +241,7 @@ def scan(body: bytes, first_line: int) -> tuple[list[TurnEntry], list[Problem]]:
                         torn=True))
         start = end + 1
         number += 1
-    return entries, problems
+    return entries, battery_entries, problems
 
 
 def _seal_torn_tail(fd: int) -> None:
@@ -240,7 +271,7 @@ def _seal_torn_tail(fd: int) -> None:
     if line_start == 0:
         raise SessionError("The session file's header is damaged; it cannot be appended to.")
     try:
-        parse_turn(fragment, 0)
+        parse_record(fragment, 0)
     except (ValueError, KeyError, TypeError):
         os.ftruncate(fd, line_start)  # unreadable anyway; it was reported as torn when read
         return

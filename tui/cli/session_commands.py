@@ -20,7 +20,7 @@ from sessions import Session, SessionError, SessionOrigin, SessionStore
 from sessions.export import FORMATS, one_of, write_export
 from sessions.partial import FAILED, failed
 
-from .jsonout import print_json
+from .jsonout import print_json, to_jsonable
 from .options import adapter_specs, add_threads_option
 
 
@@ -166,13 +166,23 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def session_json(session: Session) -> dict[str, Any]:
-    """`session show --json`: the header, every turn (steps as in `ask --json`), the problems."""
+    """`session show --json`: the header, every turn (steps as in `ask --json`), every battery run
+    (with its summary rows and results records, and its `status`), the problems."""
     return {
         "path": str(session.path),
         "header": session.header,
         "problems": session.problems,
         "turns": session.turns,
+        "battery_runs": [{**to_jsonable(run), "status": run.status} for run in session.battery_runs],
     }
+
+
+def _show_battery_runs(session: Session) -> None:
+    for n, run in enumerate(session.battery_runs, 1):
+        sha = f" sha256 {run.battery_sha256[:12]}" if run.battery_sha256 else ""
+        model = Path(str(run.fingerprint.get("model_path") or "-")).name
+        print(f"\n[battery {n}] {run.id} {run.created}  {run.describe()}")
+        print(f"    battery{sha}  model {model}  {len(run.summary)} summary rows  folder {run.folder}")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -181,7 +191,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(session_json(session))
         return 0
     h = session.header
-    print(f"{h.name}  ({h.id}, created {h.created}, {len(session.turns)} turns)  {session.path}")
+    runs = len(session.battery_runs)
+    print(f"{h.name}  ({h.id}, created {h.created}, {len(session.turns)} turns"
+          + (f", {runs} battery run{'s' if runs != 1 else ''}" if runs else "") + f")  {session.path}")
     if h.origin:
         print(f"derived from {h.origin.session} by {h.origin.relation}: {h.origin.config}")
     for n, turn in enumerate(session.turns, 1):
@@ -200,6 +212,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(f"    answer: {turn.answer}")
         if failed(turn):  # the answer is what it said before the error (its note)
             print(f"    failed (finish reason {FAILED}): {turn.note or 'the generation failed'}")
+    _show_battery_runs(session)
     return 0
 
 
