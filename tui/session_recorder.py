@@ -7,8 +7,10 @@ its parent turn's id and the fork position; a regeneration names the turn's firs
 parent (no position). A generation an error ended after some tokens is recorded with what it
 said, finish reason "error" and the error as the turn's note. A forced choice scored from the
 chat (ctrl+y) is a choice turn of its own, one per configuration scored, with no parent; replay
-shows it as "choice: 'Yes' 0.62, ...". A failed write is a notification, never a crash: the
-conversation goes on.
+shows it as "choice: 'Yes' 0.62, ...". A battery run from the battery screen (ctrl+b), finished,
+stopped or failed, is one battery record (sessions/battery_runs.py) with its fingerprint, summary
+and every record, so replay opens it without the run folder. A failed write is a notification,
+never a crash: the conversation goes on.
 
 The session may not exist yet (`NewSession`): launching the TUI writes nothing, and the file is
 created by the journal thread when the first turn is written, exactly once (turns are written one
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.types import ChoiceRequest, ChoiceResult, GenerationRequest, GenerationResult
-from sessions import Session, SessionError, SessionStore, record_choice, record_generation
+from sessions import BatteryRun, Session, SessionError, SessionStore, record_choice, record_generation
 
 from .conversation import Branch, Turn
 
@@ -102,6 +104,20 @@ class SessionRecorder:
         future = self._pool.submit(self._write_choice, request, result)
         self._pending = [f for f in self._pending if not f.done()] + [future]
         return future
+
+    def record_battery(self, run: BatteryRun) -> Future:
+        """Queue a battery run's record (`sessions.new_battery_run`); returns at once."""
+        future = self._pool.submit(self._write_battery, run)
+        self._pending = [f for f in self._pending if not f.done()] + [future]
+        return future
+
+    def _write_battery(self, run: BatteryRun) -> str | None:
+        try:
+            return self._target().append_battery_run(run).id
+        except (OSError, SessionError, TypeError, ValueError) as exc:
+            if self.on_error is not None:
+                self.on_error(f"Could not journal the battery run to session {self.name!r}: {exc}")
+            return None
 
     def _write_choice(self, request: ChoiceRequest, result: ChoiceResult) -> str | None:
         try:

@@ -10,13 +10,16 @@ to `<data dir>/batteries/<battery>-<time>/`, with a progress bar; Escape stops i
 evaluation in flight (what is done is kept and summarised). The table then shows every summary
 row (question x measure x configuration) as a bar with its 95% interval; Enter on a row opens
 its records: the exact prompt and the per-token numbers of each answer. The runner switches the
-engine's adapters, so the main screen's set is put back when the run ends.
+engine's adapters, so the main screen's set is put back when the run ends. Each run that ends
+(finished, stopped or failed) is journaled in the app's session as one battery record, so replay
+shows it again without the folder (tui/screens/battery_run_view.py).
 """
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -29,6 +32,7 @@ from textual.widgets.option_list import Option
 
 from engine.backend import Backend
 from engine.types import AdapterSpec, SystemPrompt
+from sessions import new_battery_run
 from sessions.batteries import Battery, BatteryError, load_battery, shipped_batteries
 from sessions.batteries.configs import Configuration
 from sessions.batteries.results import RESULTS_FILE, ResultsWriter, read_results
@@ -36,12 +40,10 @@ from sessions.batteries.runner import RunSettings, fingerprint, plan, run_batter
 from sessions.batteries.summary import summarise
 
 from .. import messages as m
-from ..battery_model import battery_configurations, chart_rows, record_text, records_of, run_folder
+from ..battery_model import battery_configurations, chart_rows, run_folder
 from ..turn_config import adapters_label, system_label
 from ..widgets.battery_table import BatteryTable
-from .text_modal import TextModal
-
-RECORDS_SHOWN = 20  # a row's records shown in its modal (the rest are in results.jsonl)
+from .battery_records import records_modal
 
 
 class RunStopped(Exception):
@@ -70,6 +72,9 @@ class BatteryScreen(Screen[None]):
         self.folder: Path | None = None
         self.records: list[dict] = []
         self._stop = threading.Event()
+        # The run's fingerprint as run.json holds it: set by the worker before it posts
+        # BatteryRunEnded, read when that message is handled (None: the run failed before it).
+        self._fingerprint: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="battery-top"):
@@ -183,9 +188,11 @@ class BatteryScreen(Screen[None]):
         from ..cli.jsonout import to_jsonable
 
         stopped = False
+        self._fingerprint = None
         try:
-            writer = ResultsWriter(folder, fingerprint(battery, configs, settings, self.backend.config.model_path),
-                                   to_jsonable)
+            identity = fingerprint(battery, configs, settings, self.backend.config.model_path)
+            self._fingerprint = to_jsonable(identity)
+            writer = ResultsWriter(folder, identity, to_jsonable)
             tasks = plan(battery, configs, settings)
             try:
                 run_battery(self.backend, tasks, writer, settings, self._progress)
@@ -210,6 +217,8 @@ class BatteryScreen(Screen[None]):
         self.records = event.records
         self.query_one(BatteryTable).show(chart_rows(event.rows, event.records))
         done = f"{len(event.records)} records, {len(event.rows)} summary rows in {event.folder}"
+        if self._journal(event):
+            done += ", journaled in the session"
         if event.error is not None:
             self._status(f"The run failed: {getattr(event.error, 'msg', None) or event.error} ({done})")
         elif event.stopped:
@@ -219,20 +228,24 @@ class BatteryScreen(Screen[None]):
         if event.rows:
             self.query_one(BatteryTable).focus()
 
+    def _journal(self, event: m.BatteryRunEnded) -> bool:
+        """Queue the run into the app's session (the recorder writes it on its thread), whatever
+        ended it; False when the app records no session or the run failed before it began."""
+        recorder = getattr(self.app, "recorder", None)
+        if recorder is None or self._fingerprint is None or event.folder is None:
+            return False
+        error = "" if event.error is None else getattr(event.error, "msg", None) or str(event.error)
+        recorder.record_battery(new_battery_run(self._fingerprint, str(event.folder), event.records, event.rows,
+                                                stopped=event.stopped, error=error))
+        return True
+
     # ----- reading ------------------------------------------------------------------------------
 
     @on(DataTable.RowSelected, "#battery-table")
     def show_records(self) -> None:
         chart = self.query_one(BatteryTable).chart_row()
-        if chart is None:
-            return
-        records = records_of(chart.row, self.records)
-        shown = records[:RECORDS_SHOWN]
-        summary = (f"{len(records)} record{'s' if len(records) != 1 else ''} of {chart.row.question} under "
-                   f"{chart.row.configuration}" + (f" (the first {len(shown)} here)" if len(shown) < len(records)
-                                                   else "") + f"; all in {self.folder}/{RESULTS_FILE}")
-        body = ("\n\n" + "─" * 40 + "\n\n").join(record_text(r) for r in shown)
-        self.app.push_screen(TextModal(f"{chart.label} · {chart.row.configuration}", summary, body))
+        if chart is not None:
+            self.app.push_screen(records_modal(chart, self.records, f"{self.folder}/{RESULTS_FILE}"))
 
     def action_back(self) -> None:
         if self.running:

@@ -6,7 +6,9 @@ rebuilt from the journal. Turns are shown a page at a time and decoded only when
 shown, so a 1,000-turn session opens at once. Grouping the records into turns and decoding a page
 read the file, so both run in a thread worker that posts the page back (ReplayPageDecoded);
 quick page keys add up and only the newest page asked for is shown. Re-running under the current
-configuration and exporting live in ReplayActions.
+configuration and exporting live in ReplayActions. A session's battery runs (from the battery
+screen) are listed by `b` (shown only when there are some) and open read-only in
+BatteryRunScreen (battery_run_view.py).
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
                 tooltip="Compare this session with the one being recorded, side by side"),
         Binding("f6", "show_prompt", "Prompt", id="replay_show_prompt",
                 tooltip="The exact prompt of the turn under the cursor, with its configuration, as saved"),
+        Binding("b", "battery_runs", "Batteries", id="replay_battery_runs",
+                tooltip="The session's battery runs: open one's results and records, read-only"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -161,6 +165,9 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
         parts = [f"session {h.name}", f"{records} record{'s' if records != 1 else ''}", "read-only"]
         if h.origin:
             parts.append(f"{h.origin.relation} of {h.origin.session}")
+        runs = len(self.session.battery_runs)
+        if runs:
+            parts.append(f"{runs} battery run{'s' if runs != 1 else ''} (b)")
         if self.session.problems:
             parts.append(f"{len(self.session.problems)} damaged skipped")
         line = Content(" │ ".join(parts))
@@ -192,6 +199,26 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
         report = saved_report(turn, self.turn_offset + turn_index + 1, saved)
         if report is not None:
             self.app.push_screen(PromptModal(report))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`b` is offered (in the footer too) only for a session with battery runs."""
+        if action == "battery_runs":
+            return len(self.session.battery_runs) > 0
+        return super().check_action(action, parameters)
+
+    def action_battery_runs(self) -> None:
+        """b: pick one of the session's battery runs and open its results, read-only."""
+        from .battery_run_view import BatteryRunScreen, BatteryRunsModal
+
+        if not len(self.session.battery_runs):
+            self.notify("This session has no battery runs.", timeout=3)
+            return
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self.app.push_screen(BatteryRunScreen(self.session, index))
+
+        self.app.push_screen(BatteryRunsModal(self.session), chosen)
 
     def action_close(self) -> None:
         if self.rerunning:  # the worker drives the app's backend: the main screen must not yet
