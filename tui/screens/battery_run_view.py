@@ -44,8 +44,9 @@ class BatteryRunsModal(ModalScreen[int | None]):
         with Vertical(id="small-modal-box") as box:
             box.border_title = "Battery runs"
             yield Static("Enter opens a run's results (read-only, no model needed); Escape goes back.")
-            yield OptionList(*(Option(Content(f"{runs.entry(n).meta.get('created', '')[:19]}  {runs.describe(n)}"),
-                                      id=str(n)) for n in range(len(runs))), id="battery-runs-list")
+            yield OptionList(*(Option(Content(f"{ended(str(runs.entry(n).meta.get('created', '')))}  "
+                                              f"{runs.describe(n)}"), id=str(n)) for n in range(len(runs))),
+                             id="battery-runs-list")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = 0
@@ -58,12 +59,17 @@ class BatteryRunsModal(ModalScreen[int | None]):
         self.dismiss(None)
 
 
+def ended(created: str) -> str:
+    """An ISO 8601 time as the screens show it: "2026-11-22 00:12:10"."""
+    return created[:19].replace("T", " ")
+
+
 def about(run: BatteryRun, session: Session) -> str:
     """The run's header: what ran, under what, when it ended, and where its files were."""
     model = Path(str(run.fingerprint.get("model_path") or "-")).name
     sha = f" (sha256 {run.battery_sha256[:12]})" if run.battery_sha256 else ""
     return (f"{run.describe()}\n"
-            f"battery{sha} · model {model} · ended {run.created[:19].replace('T', ' ')} · run folder {run.folder}\n"
+            f"battery{sha} · model {model} · ended {ended(run.created)} · run folder {run.folder}\n"
             f"replayed from session {session.name}, read-only. Enter on a row: its records")
 
 
