@@ -88,8 +88,20 @@ def records_of(row: SummaryRow, records: Sequence[dict[str, Any]]) -> list[dict[
             and r.get("configuration", {}).get("group") == row.configuration]
 
 
-def _logprobs(ids: Sequence[int], logprobs: Sequence[float]) -> str:
-    return ", ".join(f"{i}: {lp:.4f} (p {math.exp(lp):.4f})" for i, lp in zip(ids, logprobs, strict=False))
+def _token_numbers(logprob: float | None) -> str:
+    if logprob is None:  # -inf (a masked token) is null in results.jsonl
+        return "logprob -inf p 0"
+    return f"logprob {logprob:.4f} p {math.exp(logprob):.4f}"
+
+
+def _tokens(ids: Sequence[int], logprobs: Sequence[float | None], texts: Sequence[str] | None) -> str:
+    """`'A' (id 49): logprob -0.0123 p 0.9878` per token; `id 49: ...` when the record has no
+    token texts (written before them, or by a backend that could not tell)."""
+    if texts is not None and len(texts) == len(ids):
+        names = [f"{text!r} (id {i})" for text, i in zip(texts, ids, strict=True)]
+    else:
+        names = [f"id {i}" for i in ids]
+    return ", ".join(f"{name}: {_token_numbers(lp)}" for name, lp in zip(names, logprobs, strict=False))
 
 
 def record_text(record: dict[str, Any]) -> str:
@@ -114,13 +126,15 @@ def record_text(record: dict[str, Any]) -> str:
         for option in record["options"]:
             lines.append(f"  {option['text']!r}: logprob {option['logprob']:.4f} · raw {option['raw_prob']:.6f} "
                          f"· normalised {option['prob']:.4f}")
-            lines.append(f"    tokens (id: logprob): {_logprobs(option['token_ids'], option['token_logprobs'])}")
+            lines.append("    tokens: " + _tokens(option["token_ids"], option["token_logprobs"],
+                                                 option.get("token_texts")))
             if option.get("end_token_ids"):
-                lines.append(f"    end of turn: {_logprobs(option['end_token_ids'], option['end_token_logprobs'])}")
+                lines.append("    end of turn: " + _tokens(option["end_token_ids"], option["end_token_logprobs"],
+                                                      option.get("end_token_texts")))
     if "answer" in record:
         lines.append(f"answer ({record.get('finish_reason')}): {record['answer']!r}")
-        lines.append(f"  tokens (id: logprob): "
-                     f"{_logprobs(record.get('answer_token_ids', []), record.get('answer_token_logprobs', []))}")
+        lines.append("  tokens: " + _tokens(record.get("answer_token_ids", []), record.get("answer_token_logprobs", []),
+                                            record.get("answer_token_texts")))
         if "entropy" in record:
             lines.append("  entropy per position: " + ", ".join(f"{e:.3f}" for e in record["entropy"]))
             lines.append("  top-1 mass per position: " + ", ".join(f"{p:.3f}" for p in record["top1_mass"]))

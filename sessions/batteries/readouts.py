@@ -4,7 +4,8 @@ Why its own module: the runner (runner.py) decides what to run and where it goes
 decides what one evaluation means. Each function takes a Backend, the system prompt and user
 message a configuration sends, and returns the record's readout fields: the engine's token ids
 and per-token logprobs (so the numbers recompute from the record) plus `values`, the named
-numbers summary.csv aggregates.
+numbers summary.csv aggregates. Each token id comes with its text (`token_texts`,
+`end_token_texts`, `answer_token_texts`; token_texts.py), so a record reads without a model.
 
 - options: `choose` in complete mode on the item's scored strings; values: each option (by its
   text as written in the file) -> probability normalised over the options;
@@ -31,6 +32,7 @@ from engine.types import (
     GenerationRequest,
     GenerationResult,
     Message,
+    OptionScore,
     SamplingSettings,
     SystemPrompt,
 )
@@ -44,29 +46,40 @@ from .format import (
     normalise_answer,
     word_variants,
 )
+from .token_texts import piece_text, texts_of, token_texts
 
 OTHER = "other"  # the category of a free answer no rule matches
 
 
+def _messages(user: str) -> tuple[Message, ...]:
+    return (Message("user", user),)
+
+
 def _choose(backend: Backend, system: SystemPrompt, user: str, options: Sequence[str]) -> ChoiceResult:
-    return backend.choose(ChoiceRequest((Message("user", user),), tuple(options), system, ChoiceMode.COMPLETE))
+    return backend.choose(ChoiceRequest(_messages(user), tuple(options), system, ChoiceMode.COMPLETE))
 
 
-def _option_records(result: ChoiceResult) -> list[dict[str, Any]]:
-    return [{"text": o.text, "token_ids": list(o.token_ids), "token_logprobs": list(o.token_logprobs),
-             "end_token_ids": list(o.end_token_ids), "end_token_logprobs": list(o.end_token_logprobs),
-             "logprob": o.logprob, "raw_prob": o.raw_prob, "prob": o.prob} for o in result.options]
+def _option_record(o: OptionScore, texts: dict[int, str] | None) -> dict[str, Any]:
+    record = {"text": o.text, "token_ids": list(o.token_ids), "token_logprobs": list(o.token_logprobs),
+              "end_token_ids": list(o.end_token_ids), "end_token_logprobs": list(o.end_token_logprobs),
+              "logprob": o.logprob, "raw_prob": o.raw_prob, "prob": o.prob}
+    if texts is not None:  # absent when the backend cannot tell (token_texts.py)
+        record |= {"token_texts": texts_of(texts, o.token_ids), "end_token_texts": texts_of(texts, o.end_token_ids)}
+    return record
 
 
-def _choice_fields(result: ChoiceResult) -> dict[str, Any]:
-    return {"mode": result.mode.value, "options": _option_records(result), "mass": result.mass,
-            "prompt_token_ids": list(result.provenance.prompt_token_ids), "provenance": result.provenance}
+def _choice_fields(backend: Backend, result: ChoiceResult, system: SystemPrompt, user: str) -> dict[str, Any]:
+    ids = [i for o in result.options for i in o.token_ids + o.end_token_ids]
+    texts = token_texts(backend, result.provenance, ids, system, _messages(user))
+    return {"mode": result.mode.value, "options": [_option_record(o, texts) for o in result.options],
+            "mass": result.mass, "prompt_token_ids": list(result.provenance.prompt_token_ids),
+            "provenance": result.provenance}
 
 
 def read_options(backend: Backend, item: BatteryItem, system: SystemPrompt, user: str) -> dict[str, Any]:
     result = _choose(backend, system, user, item.scored)
     values = {presented.text: score.prob for presented, score in zip(item.presented, result.options, strict=True)}
-    return {**_choice_fields(result), "values": values}
+    return {**_choice_fields(backend, result, system, user), "values": values}
 
 
 def read_words(backend: Backend, readout: WordsReadout, system: SystemPrompt, user: str) -> dict[str, Any]:
@@ -75,7 +88,8 @@ def read_words(backend: Backend, readout: WordsReadout, system: SystemPrompt, us
     raw = {o.text: o.raw_prob for o in result.options}
     categories = {c.name: math.fsum(raw[v] for v in c.variants()) for c in readout.categories}
     words = {w: math.fsum(raw[v] for v in word_variants(w)) for c in readout.categories for w in c.words}
-    return {**_choice_fields(result), "words": words, "values": {**categories, "mass": result.mass}}
+    return {**_choice_fields(backend, result, system, user), "words": words,
+            "values": {**categories, "mass": result.mass}}
 
 
 def number_statistics(numbers: dict[int, float]) -> dict[str, float]:
@@ -91,20 +105,21 @@ def number_statistics(numbers: dict[int, float]) -> dict[str, float]:
 def read_number(backend: Backend, readout: NumberReadout, system: SystemPrompt, user: str) -> dict[str, Any]:
     result = _choose(backend, system, user, readout.strings())
     numbers = {value: o.raw_prob for value, o in zip(readout.values(), result.options, strict=True)}
-    return {**_choice_fields(result), "numbers": {str(v): p for v, p in numbers.items()},
+    return {**_choice_fields(backend, result, system, user), "numbers": {str(v): p for v, p in numbers.items()},
             "values": number_statistics(numbers)}
 
 
 def _generation_fields(result: GenerationResult) -> dict[str, Any]:
     return {"answer": result.text, "finish_reason": result.finish_reason,
             "answer_token_ids": [s.id for s in result.steps],
+            "answer_token_texts": [piece_text(s.piece) for s in result.steps],
             "answer_token_logprobs": [s.logprob for s in result.steps],
             "prompt_token_ids": list(result.provenance.prompt_token_ids), "provenance": result.provenance}
 
 
 def _generate(backend: Backend, system: SystemPrompt, user: str, sampling: SamplingSettings,
               max_tokens: int) -> GenerationResult:
-    stream = backend.generate(GenerationRequest((Message("user", user),), system, sampling, max_tokens,
+    stream = backend.generate(GenerationRequest(_messages(user), system, sampling, max_tokens,
                                                 top_k_probs=1))
     for _ in stream:
         pass

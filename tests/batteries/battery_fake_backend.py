@@ -2,7 +2,9 @@
 
 Each option's log-likelihood is a function of the prompt text and the option, so a resumed run
 can be compared with an uninterrupted one; `interrupt_after` raises KeyboardInterrupt (Ctrl-C)
-when that many evaluations have completed.
+when that many evaluations have completed. `score` teacher-forces raw token ids (what
+sessions/batteries/token_texts.py asks for a token's text): id 2 is `<|im_end|>`, any other id n
+reads `tok<n>`; `scored` keeps every id tuple asked.
 """
 
 from __future__ import annotations
@@ -18,8 +20,17 @@ from engine.types import (
     OptionScore,
     Provenance,
     SamplingSettings,
+    ScoreRequest,
+    ScoreResult,
     SystemPrompt,
+    TokenStep,
 )
+
+END_ID = 2
+
+
+def piece(token: int) -> bytes:
+    return b"<|im_end|>" if token == END_ID else f"tok{token}".encode()
 
 
 def _provenance(system: SystemPrompt, text: str, adapters: tuple[AdapterSpec, ...]) -> Provenance:
@@ -33,6 +44,7 @@ class FakeBackend:
         self.calls = 0
         self.adapters: tuple[AdapterSpec, ...] = ()
         self.adapter_switches: list[tuple[AdapterSpec, ...]] = []
+        self.scored: list[tuple[int, ...]] = []
 
     def set_adapters(self, adapters: tuple[AdapterSpec, ...]) -> None:
         self.adapters = tuple(adapters)
@@ -51,5 +63,12 @@ class FakeBackend:
             scores.append((option, token_logprobs, end))
         total = math.fsum(math.exp(a[0] + b[0]) for _, a, b in scores)
         options = tuple(OptionScore(text, (len(text),), lp, lp[0] + end[0], math.exp(lp[0] + end[0]) / total,
-                                    (2,), end) for text, lp, end in scores)
+                                    (END_ID,), end) for text, lp, end in scores)
         return ChoiceResult(options, total, _provenance(request.system, prompt, self.adapters), ChoiceMode.COMPLETE)
+
+    def score(self, request: ScoreRequest) -> ScoreResult:
+        self.scored.append(request.continuation_ids)
+        steps = tuple(TokenStep(i, t, piece(t).decode(), piece(t), -1.0, 1.0, 0, (), forced=True)
+                      for i, t in enumerate(request.continuation_ids))
+        return ScoreResult(steps, -float(len(steps)),
+                           _provenance(request.system, request.raw_prompt or "", self.adapters))

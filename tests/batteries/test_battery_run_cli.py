@@ -124,6 +124,19 @@ def test_records_recompute_from_their_own_token_ids_and_logprobs(run_folder, bac
         assert [s.logprob for s in again.steps] == pytest.approx(recorded, abs=2e-3)
 
 
+def test_records_carry_each_tokens_text(run_folder):
+    folder, _ = run_folder
+    for r in records_of(folder):
+        if r["readout"] in ("free", "trace"):
+            assert len(r["answer_token_texts"]) == len(r["answer_token_ids"])
+            assert "".join(r["answer_token_texts"]) == r["answer"]
+            continue
+        for o in r["options"]:
+            # the option as the template renders the assistant's message, token by token
+            assert "".join(o["token_texts"]) == o["text"] and len(o["token_texts"]) == len(o["token_ids"])
+            assert o["end_token_texts"] == ["<|im_end|>"]
+
+
 def test_readout_values_follow_from_the_record(run_folder):
     folder, _ = run_folder
     for r in records_of(folder):
