@@ -7,8 +7,9 @@ message of the first paraphrase in the first ordering, so a battery can be check
 run; `list` and `show` load no model. `run` evaluates every item under every configuration
 (`--configs FILE.toml`, else one "default" configuration from the usual flags) with one
 LocalBackend and writes results.jsonl, summary.csv and report.html into `--out DIR`; Ctrl-C keeps
-what is done and the same command resumes. Errors are BatteryErrors (EngineErrors): main.py
-prints them on one line, naming the file, line or table, question and key.
+what is done and the same command resumes; `--json` prints one object at the end (`run_record`),
+also after Ctrl-C, while the progress stays on stderr. Errors are BatteryErrors (EngineErrors):
+main.py prints them on one line, naming the file, line or table, question and key.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from engine.local import LocalBackend
 from sessions.batteries import Battery, Question, load_battery, shipped_batteries
 from sessions.batteries.configs import ConfigsError, Configuration, default_configuration, load_configs
 from sessions.batteries.report import render_report
-from sessions.batteries.results import RESULTS_FILE, ResultsWriter, read_results
+from sessions.batteries.results import MANIFEST_FILE, RESULTS_FILE, ResultsWriter, read_results
 from sessions.batteries.runner import RunSettings, fingerprint, plan, run_battery
-from sessions.batteries.summary import SUMMARY_FILE, summarise, write_summary
+from sessions.batteries.summary import SUMMARY_FILE, SummaryRow, summarise, write_summary
 
 from . import options
 from .jsonout import print_json, to_jsonable
@@ -72,6 +73,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="free sample i uses seed N + i; trace answers use N (default 0)")
     run.add_argument("--restart", action="store_true",
                      help="discard the results already in DIR (needed when the battery or configurations changed)")
+    run.add_argument("--json", action="store_true",
+                     help="print one JSON object at the end (folder, files, evaluations, summary rows); "
+                          "progress stays on stderr")
     options.add_model_options(run)
     options.add_system_options(run)
     run.set_defaults(func=_run)
@@ -158,13 +162,45 @@ def _configurations(args: argparse.Namespace) -> tuple[Configuration, ...]:
     return load_configs(args.configs, parse_adapter)
 
 
-def write_outputs(folder: str, battery_name: str) -> tuple[int, int]:
-    """summary.csv and report.html from DIR/results.jsonl; returns (records, summary rows)."""
+def _outputs(folder: str, battery_name: str) -> tuple[list[dict[str, Any]], list[SummaryRow]]:
     records = read_results(Path(folder) / RESULTS_FILE)
     rows = summarise(records)
     write_summary(rows, Path(folder) / SUMMARY_FILE)
     (Path(folder) / REPORT_FILE).write_text(render_report(f"Battery {battery_name}", rows, records), encoding="utf-8")
+    return records, rows
+
+
+def write_outputs(folder: str, battery_name: str) -> tuple[int, int]:
+    """summary.csv and report.html from DIR/results.jsonl; returns (records, summary rows)."""
+    records, rows = _outputs(folder, battery_name)
     return len(records), len(rows)
+
+
+def summary_row_record(row: SummaryRow) -> dict[str, Any]:
+    """A summary row with summary.csv's column names (None where the CSV cell is empty)."""
+    e = row.estimate
+    return to_jsonable({"battery": row.battery, "question": row.question, "readout": row.readout,
+                        "configuration": row.configuration, "measure": row.measure, "mean": e.mean,
+                        "sd": e.sd, "n": e.n, "ci_low": e.low, "ci_high": e.high, "runs": list(row.runs)})
+
+
+def run_record(battery: Battery, folder: str, configurations: tuple[Configuration, ...], planned: int,
+               skipped: int, done: int, records: int, rows: list[SummaryRow], stopped: bool) -> dict[str, Any]:
+    """The one `battery run --json` object (field names are public interface: docs/batteries.md)."""
+    out = Path(folder)
+    return {
+        "battery": battery.name,
+        "battery_path": str(battery.path) if battery.path else None,
+        "folder": str(out),
+        "files": {"results": str(out / RESULTS_FILE), "run": str(out / MANIFEST_FILE),
+                  "summary": str(out / SUMMARY_FILE), "report": str(out / REPORT_FILE)},
+        "configurations": [c.name for c in configurations],
+        "evaluations": {"planned": planned, "skipped": skipped, "done": done,
+                        "remaining": planned - skipped - done},
+        "records": records,
+        "stopped": stopped,
+        "summary": [summary_row_record(r) for r in rows],
+    }
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -177,6 +213,7 @@ def _run(args: argparse.Namespace) -> int:
                            to_jsonable, restart=args.restart)
     tasks = plan(battery, configurations, settings)
     already = sum((t.key, t.configuration.name) in writer.done for t in tasks)
+    done_before = len(writer.done)
     print(f"battery {battery.name}: {len(tasks)} evaluations ({len(battery.questions)} questions x "
           f"{len(configurations)} configurations); {already} already in {writer.path}", file=sys.stderr)
     bar = ProgressBar("running")
@@ -188,10 +225,15 @@ def _run(args: argparse.Namespace) -> int:
         interrupted = True
     finally:  # also when the engine fails mid-run: what is done is summarised
         bar.finish()
-        records, rows = write_outputs(args.out, battery.name)
+        records, rows = _outputs(args.out, battery.name)
+    if args.json:
+        print_json(run_record(battery, args.out, configurations, len(tasks), already,
+                              len(writer.done) - done_before, len(records), rows, interrupted))
     if interrupted:
-        print(f"stopped: {records} of {len(tasks)} records kept in {writer.path}; run the same command "
+        print(f"stopped: {len(records)} of {len(tasks)} records kept in {writer.path}; run the same command "
               "to resume", file=sys.stderr)
         return 130
-    print(f"{records} records, {rows} summary rows: {args.out}/{RESULTS_FILE}, {SUMMARY_FILE}, {REPORT_FILE}")
+    if not args.json:
+        print(f"{len(records)} records, {len(rows)} summary rows: {args.out}/{RESULTS_FILE}, {SUMMARY_FILE}, "
+              f"{REPORT_FILE}")
     return 0
