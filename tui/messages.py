@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from textual.message import Message
 
@@ -172,9 +173,12 @@ class BatteryProgress(Message, bubble=False):
 @dataclass
 class BatteryRunEnded(WorkEnded, bubble=False):
     """A battery run finished, was stopped (`stopped`) or failed (`error`); `folder` holds what is
-    done (results.jsonl, summary.csv, report.html), `records` and `rows` read back from it."""
+    done (results.jsonl, summary.csv, report.html), `records` and `rows` read back from it.
+    `fingerprint` is the run's identity as run.json holds it, for its journal record (None when
+    the run failed before it had one)."""
 
     folder: Path | None = None
     records: list[dict] = field(default_factory=list)
     rows: list[SummaryRow] = field(default_factory=list)
     stopped: bool = False
+    fingerprint: dict[str, Any] | None = None

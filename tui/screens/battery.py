@@ -72,9 +72,6 @@ class BatteryScreen(Screen[None]):
         self.folder: Path | None = None
         self.records: list[dict] = []
         self._stop = threading.Event()
-        # The run's fingerprint as run.json holds it: set by the worker before it posts
-        # BatteryRunEnded, read when that message is handled (None: the run failed before it).
-        self._fingerprint: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="battery-top"):
@@ -188,10 +185,10 @@ class BatteryScreen(Screen[None]):
         from ..cli.jsonout import to_jsonable
 
         stopped = False
-        self._fingerprint = None
+        identity_json: dict[str, Any] | None = None  # for the journal, on the message that ends the run
         try:
             identity = fingerprint(battery, configs, settings, self.backend.config.model_path)
-            self._fingerprint = to_jsonable(identity)
+            identity_json = to_jsonable(identity)
             writer = ResultsWriter(folder, identity, to_jsonable)
             tasks = plan(battery, configs, settings)
             try:
@@ -204,9 +201,10 @@ class BatteryScreen(Screen[None]):
             records = read_results(folder / RESULTS_FILE)
         except Exception as exc:
             records = read_results(folder / RESULTS_FILE) if (folder / RESULTS_FILE).exists() else []
-            self.post_message(m.BatteryRunEnded(folder, records, summarise(records), stopped, error=exc))
+            self.post_message(m.BatteryRunEnded(folder, records, summarise(records), stopped, identity_json,
+                                                error=exc))
         else:
-            self.post_message(m.BatteryRunEnded(folder, records, summarise(records), stopped))
+            self.post_message(m.BatteryRunEnded(folder, records, summarise(records), stopped, identity_json))
 
     def on_battery_progress(self, event: m.BatteryProgress) -> None:
         self.query_one("#battery-progress", ProgressBar).update(total=max(event.total, 1), progress=event.done)
@@ -232,10 +230,10 @@ class BatteryScreen(Screen[None]):
         """Queue the run into the app's session (the recorder writes it on its thread), whatever
         ended it; False when the app records no session or the run failed before it began."""
         recorder = getattr(self.app, "recorder", None)
-        if recorder is None or self._fingerprint is None or event.folder is None:
+        if recorder is None or event.fingerprint is None or event.folder is None:
             return False
         error = "" if event.error is None else getattr(event.error, "msg", None) or str(event.error)
-        recorder.record_battery(new_battery_run(self._fingerprint, str(event.folder), event.records, event.rows,
+        recorder.record_battery(new_battery_run(event.fingerprint, str(event.folder), event.records, event.rows,
                                                 stopped=event.stopped, error=error))
         return True
 
