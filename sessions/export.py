@@ -5,7 +5,9 @@ function producing its bytes; `export_session` and `write_export` are the only w
 turns a session into a file, so a format added to the table is offered by both, written the same
 way (bytes, UTF-8, the same on every platform). Markdown is for notes and issues; JSONL
 re-encodes every readable turn in the current format, so it is itself a valid session (damaged
-records left behind); the HTML export lives in sessions/html.py.
+records left behind); the HTML export lives in sessions/html.py. Battery runs come after the
+turns: in JSONL as their own lines, for people as a list of each run (`describe_battery_run`)
+with its summary rows (`summary_cells`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from types import MappingProxyType
 
 from engine.types import ChoiceResult, GenerationResult, ScoreResult
 
+from .batteries.summary import SummaryRow
+from .battery_runs import BatteryRun, battery_line
 from .errors import SessionError
 from .format import header_line, turn_line
 from .journal import Session
@@ -27,7 +31,9 @@ from .partial import failed
 
 
 def export_jsonl(session: Session) -> bytes:
-    return header_line(session.header) + b"".join(turn_line(t) for t in session.turns)
+    """The header, every readable turn, then every readable battery run."""
+    return (header_line(session.header) + b"".join(turn_line(t) for t in session.turns)
+            + b"".join(battery_line(r) for r in session.battery_runs))
 
 
 def describe_config(turn: Turn) -> list[str]:
@@ -96,15 +102,59 @@ def turn_markdown(number: int, turn: Turn) -> list[str]:
     return out
 
 
+def describe_battery_run(run: BatteryRun) -> list[str]:
+    """What a battery run was, for the Markdown and HTML exports: status, battery, model, folder."""
+    sha = f" (sha256 {run.battery_sha256[:12]})" if run.battery_sha256 else ""
+    model = Path(str(run.fingerprint.get("model_path") or "")).name or "unknown"
+    configurations = ", ".join(run.configurations) or "none"
+    return [
+        f"Battery: {run.battery}{sha}",
+        f"Configurations: {configurations}",
+        f"Records: {len(run.records)}, summary rows: {len(run.summary)}",
+        f"Status: {run.status}",
+        f"Model: {model}",
+        f"Ended: {run.created}",
+        f"Run folder: {run.folder}",
+    ]
+
+
+SUMMARY_COLUMNS = ("question", "readout", "configuration", "measure", "mean", "95% interval", "n")
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value:.3f}"
+
+
+def summary_cells(row: SummaryRow) -> tuple[str, ...]:
+    """A summary row as SUMMARY_COLUMNS' cells ("–" where summary.csv has an empty cell)."""
+    e = row.estimate
+    interval = "–" if e.low is None or e.high is None else f"{_number(e.low)} – {_number(e.high)}"
+    return (row.question, row.readout, row.configuration, row.measure, _number(e.mean), interval, str(e.n))
+
+
+def battery_run_markdown(number: int, run: BatteryRun) -> list[str]:
+    out = [f"## Battery run {number} · {run.battery} · {run.created}", ""]
+    out += [f"- {line}" for line in describe_battery_run(run)] + [""]
+    if run.summary:
+        out += ["| " + " | ".join(SUMMARY_COLUMNS) + " |", "|" + "---|" * len(SUMMARY_COLUMNS)]
+        out += ["| " + " | ".join(_cell(c) for c in summary_cells(row)) + " |" for row in run.summary]
+        out.append("")
+    return out
+
+
 def export_markdown(session: Session) -> str:
     h = session.header
     out = [f"# Session: {h.name}", "", f"- Id: `{h.id}`", f"- Created: {h.created}",
            f"- Turns: {len(session.turns)}"]
+    if session.battery_runs:
+        out.append(f"- Battery runs: {len(session.battery_runs)}")
     if h.origin:
         out.append(f"- Derived from `{h.origin.session}` ({h.origin.relation}: {h.origin.config})")
     out.append("")
     for number, turn in enumerate(session.turns, 1):
         out += turn_markdown(number, turn)
+    for number, run in enumerate(session.battery_runs, 1):
+        out += battery_run_markdown(number, run)
     return "\n".join(out) + "\n"
 
 

@@ -4,7 +4,8 @@ No scripts, stylesheets, fonts or images from anywhere else: the style is inline
 no JavaScript at all. Each token's background is tinted by the probability the model gave it
 (red unlikely, green likely); hovering a token shows its top-k (a CSS tooltip, plus a plain
 `title` attribute), and every token has an anchor (`#t3-17`: turn 3, position 17) whose tooltip
-stays open when the page is opened at that address.
+stays open when the page is opened at that address. Battery runs follow the turns, each with
+what it was and its summary rows in a table (`#battery3`: the third run).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import math
 
 from engine.types import ChoiceResult, GenerationResult, TokenStep
 
-from .export import describe_config
+from .battery_runs import BatteryRun
+from .export import SUMMARY_COLUMNS, describe_battery_run, describe_config, summary_cells
 from .journal import Session
 from .model import Turn
 
@@ -107,6 +109,19 @@ def _turn(turn_no: int, turn: Turn, rich: bool) -> str:
     return "".join(parts)
 
 
+def _battery_run(number: int, run: BatteryRun) -> str:
+    meta = "".join(f"<li>{html.escape(line)}</li>" for line in describe_battery_run(run))
+    parts = [f'<section class="turn battery" id="battery{number}">',
+             f"<h2>Battery run {number} · {html.escape(run.battery)}</h2>", f'<ul class="meta">{meta}</ul>']
+    if run.summary:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in SUMMARY_COLUMNS)
+        rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in summary_cells(row)) + "</tr>"
+                       for row in run.summary)
+        parts.append(f'<table class="opts"><tr>{head}</tr>{rows}</table>')
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def export_html(session: Session, rich_tooltips: bool | None = None) -> str:
     """The page; `rich_tooltips` (default: up to RICH_TOOLTIP_LIMIT tokens) adds the CSS top-k
     table to each token besides its `title` (about 1 KB a token)."""
@@ -116,7 +131,10 @@ def export_html(session: Session, rich_tooltips: bool | None = None) -> str:
     legend = "".join(f'<span style="background:{tint(p / 10)}"></span>' for p in range(11))
     origin = (f" · derived from {html.escape(h.origin.session)} ({html.escape(h.origin.relation)}: "
               f"{html.escape(h.origin.config)})" if h.origin else "")
-    turns = "\n".join(_turn(n, t, rich) for n, t in enumerate(session.turns, 1))
+    turns = "\n".join([_turn(n, t, rich) for n, t in enumerate(session.turns, 1)]
+                      + [_battery_run(n, r) for n, r in enumerate(session.battery_runs, 1)])
+    runs = len(session.battery_runs)
+    battery_runs = f" · {runs} battery run{'s' if runs != 1 else ''}" if runs else ""
     mean_p = (math.fsum(s.prob for t in session.turns for s in t.steps) / total) if total else 0.0
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -124,7 +142,8 @@ def export_html(session: Session, rich_tooltips: bool | None = None) -> str:
         f"<title>{html.escape(h.name)} · logitscope session</title><style>{_CSS}</style></head>"
         f"<body><main><h1>{html.escape(h.name)}</h1>"
         f'<div class="sub">Session {html.escape(h.id)} · created {html.escape(h.created)} · '
-        f"{len(session.turns)} turns · {total} tokens · mean token probability {mean_p:.2f}{origin}</div>"
+        f"{len(session.turns)} turns · {total} tokens · mean token probability {mean_p:.2f}{battery_runs}"
+        f"{origin}</div>"
         f'<div class="legend">p = 0 {legend} p = 1 · hover a token for its top-k · '
         "rank: tokens more likely than the chosen one (0 = top-1)</div>"
         f"{turns}</main></body></html>\n"
