@@ -2,8 +2,9 @@
 
 Why it exists: `session list` and the browser's search used to open and verify every journal in
 full (the search twice), seconds for a store of 1,000 sessions. `<store>/.index.json` keeps, per
-session file, what the list shows (a `SessionInfo`) and the text a search looks in (prompts,
-answers, options), so listing stats the journals and reads one small file.
+session file, what the list shows (a `SessionInfo`: turns and battery runs counted, the model)
+and the text a search looks in (prompts, answers, options, battery names), so listing stats the
+journals and reads one small file.
 
 It is a cache, never the truth. An entry is used only while its file's inode, size, mtime and
 ctime are what they were when it was read, and only if the file was already `SETTLE_S` old then
@@ -33,7 +34,7 @@ from .model import SessionOrigin
 
 SUFFIX = ".jsonl"
 INDEX_NAME = ".index.json"
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: SessionInfo.battery_runs (an index of version 1 is rebuilt)
 SETTLE_S = 2.0  # a file modified this recently when it was read is read again next time
 _STALE_TEMP_S = 3600.0  # temp files of writers killed mid-write are removed after this long
 _SEP = "\x00"
@@ -48,10 +49,11 @@ class SessionInfo:
     path: str
     created: str
     turns: int
-    model: str  # file name of the first turn's model ("" for an empty session)
+    model: str  # file name of the first turn's model, else of the first battery run's ("" if none)
     origin: SessionOrigin | None
     problems: int  # damaged or torn records skipped while reading
     error: str = ""  # set when the file could not be read at all
+    battery_runs: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,11 @@ def summarize(path: Path) -> Summary:
         msg = exc.msg if isinstance(exc, SessionError) else f"{path}: {exc.strerror or exc}"
         return Summary(SessionInfo(path.stem, "", str(path), "", 0, "", None, 0, msg), "")
     texts: dict[str, None] = {}
-    model = ""
+    model = ""  # the first turn's that names one, else the first battery run's
     for n in range(len(session.turns)):
         meta = session.entry_meta(n)
         request, result = _dict(meta.get("request")), _dict(meta.get("result"))
-        if n == 0:
-            model = Path(str(_dict(result.get("provenance")).get("model_path", "") or "")).name
+        model = model or _name(_dict(result.get("provenance")).get("model_path"))
         for message in _list(request.get("messages")):
             if isinstance(message, dict):
                 texts[str(message.get("content", "")).lower()] = None
@@ -86,8 +87,14 @@ def summarize(path: Path) -> Summary:
                       *_list(request.get("options"))):
             if value is not None:
                 texts[str(value).lower()] = None
+    runs = session.battery_runs
+    for n in range(len(runs)):
+        meta = runs.entry(n).meta  # the head only: the records are never parsed here
+        model = model or _name(_dict(meta.get("fingerprint")).get("model_path"))
+        texts[str(meta.get("battery", "")).lower()] = None
     info = SessionInfo(session.id, session.name, str(path), session.header.created,
-                       len(session.turns), model, session.header.origin, len(session.problems))
+                       len(session.turns), model, session.header.origin, len(session.problems),
+                       battery_runs=len(runs))
     return Summary(info, _SEP.join(t for t in texts if t))
 
 
@@ -179,6 +186,10 @@ class SessionIndex:
                     item.unlink()
 
 
+def _name(model_path: Any) -> str:
+    return Path(str(model_path or "")).name
+
+
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -195,7 +206,7 @@ def _to_entry(summary: Summary, key: list[int], checked_ns: int) -> dict[str, An
 
 
 _FIELDS = (("id", str), ("name", str), ("created", str), ("turns", int), ("model", str),
-           ("problems", int), ("error", str))
+           ("problems", int), ("error", str), ("battery_runs", int))
 
 
 def _from_entry(entry: Any, path: str, key: list[int]) -> Summary | None:

@@ -1,5 +1,8 @@
 """The session browser: every saved session (name, date, model, turns), searchable.
 
+A session that holds battery runs (the battery screen's) says so in the turns column: "2 battery
+runs" for one with no turns, "5 + 2 battery runs" for one with both.
+
 Enter replays the highlighted session, c marks it for a comparison (the second c compares the
 two), d deletes it after a confirmation. Listing and searching go through the store's index, and
 opening a session reads and verifies its whole journal, so all of them run in thread workers;
@@ -32,6 +35,26 @@ SEARCH_DELAY_S = 0.25
 
 def when(created: str) -> str:
     return created[:16].replace("T", " ") if created else "?"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def records_cell(info: SessionInfo) -> str:
+    """The turns column: the turn count, with the battery runs when there are any."""
+    runs = plural(info.battery_runs, "battery run")
+    if not info.battery_runs:
+        return str(info.turns)
+    return f"{info.turns} + {runs}" if info.turns else runs
+
+
+def records_phrase(info: SessionInfo) -> str:
+    """'5 turns', '2 battery runs', '5 turns, 2 battery runs'."""
+    parts = [f"{info.turns} turns"] if info.turns or not info.battery_runs else []
+    if info.battery_runs:
+        parts.append(plural(info.battery_runs, "battery run"))
+    return ", ".join(parts)
 
 
 def literal(text: str) -> str:
@@ -140,7 +163,7 @@ class SessionBrowser(Screen):
             if info.error:
                 notes.append(info.error)
             table.add_row(*(Text(cell) for cell in (
-                info.name or info.id, when(info.created), info.model or "–", str(info.turns),
+                info.name or info.id, when(info.created), info.model or "–", records_cell(info),
                 " · ".join(notes))), key=info.path)
         marked = f" · marked for compare: {self.marked.name}" if self.marked else ""
         self.query_one("#browser-status", Static).update(Content(
@@ -215,6 +238,6 @@ class SessionBrowser(Screen):
             self.reload()
 
         self.app.push_screen(ConfirmModal(
-            f"Delete session {strong(info.name or info.id)} ({info.turns} turns)?\n"
+            f"Delete session {strong(info.name or info.id)} ({records_phrase(info)})?\n"
             f"{literal(Path(info.path).name)}\nThis cannot be undone."),
             confirmed)
