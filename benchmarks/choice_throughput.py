@@ -51,7 +51,7 @@ def main() -> None:
         request = ChoiceRequest((Message("user", QUESTION),), OPTIONS, mode=ChoiceMode.COMPLETE)
         prompt = backend.render(request.system, request.messages)
         prefix = list(prompt.token_ids)
-        seq = backend._sequence()
+        seq = backend._sequence(prefix)
         answers = [backend._answer_tokens(request.system, request.messages, prompt, o,
                                           ChoiceMode.COMPLETE).ids for o in OPTIONS]
 

@@ -23,7 +23,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                        help="layers offloaded to the GPU by llama.cpp; -1 = all (default 0)")
     add_threads_option(group)
     group.add_argument("--kv-sequences", type=kv_sequence_count, default=4, metavar="N",
-                       help="KV caches kept at once, one per adapter set recently used (default 4); "
+                       help="KV caches kept at once, one per adapter set (or system prompt) recently "
+                            "used (default 4); "
                             "the KV cache takes N times one context's memory, so 1 for a large "
                             "model that only just fits")
     group.add_argument("--adapter", action="append", default=[], metavar="FILE[:SCALE]",
