@@ -146,3 +146,12 @@ def test_session_show_lists_the_runs_and_json_has_them_whole(session, tmp_path, 
     assert data["records"] == list(run.records)
     assert len(data["summary"]) == len(run.summary)
     assert data["summary"][0]["estimate"]["mean"] == pytest.approx(run.summary[0].estimate.mean)
+
+
+def test_session_list_counts_the_battery_runs(session, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LOGITSCOPE_DATA_DIR", str(tmp_path))
+    session.append_battery_run(make_run())
+    session.append_battery_run(make_run(stopped=True))
+    assert main(["session", "list"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith(session.id))
+    assert "1 turns + 2 battery runs" in line

@@ -160,7 +160,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             continue
         note = f"  [{i.problems} damaged record(s) skipped]" if i.problems else ""
         origin = f"  ({i.origin.relation} of {i.origin.session})" if i.origin else ""
-        print(f"{i.id:<28} {i.created[:19]:<20} {i.turns:>5} turns  {i.model or '-'}  "
+        runs = f" + {i.battery_runs} battery run{'' if i.battery_runs == 1 else 's'}" if i.battery_runs else ""
+        print(f"{i.id:<28} {i.created[:19]:<20} {i.turns:>5} turns{runs}  {i.model or '-'}  "
               f"{i.name if i.name != i.id else ''}{origin}{note}  {Path(i.path).name}")
     return 0
 
