@@ -5,7 +5,7 @@ Import the public names from here; nothing outside this package imports llama_cp
 
 __version__ = "0.1.0"
 
-from .backend import Backend, GenerationStream  # noqa: E402
+from .backend import Backend, CompareStream, GenerationStream  # noqa: E402
 from .default_model import default_model_path  # noqa: E402
 from .errors import (  # noqa: E402
     AdapterError,
@@ -21,7 +21,7 @@ from .local import LocalBackend  # noqa: E402
 from .types import *  # noqa: E402,F401,F403
 
 __all__ = [
-    "AdapterError", "Backend", "ContextOverflowError", "EngineClosedError", "EngineError", "GenerationStream",
+    "AdapterError", "Backend", "CompareStream", "ContextOverflowError", "EngineClosedError", "EngineError", "GenerationStream",
     "LocalBackend", "ModelLoadError", "RequestError", "TemplateError", "WorkerDiedError",
     "default_model_path",
 ]

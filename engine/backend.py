@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
+from .compare import CompareRequest, CompareResult, CompareStep
 from .types import (
     AdapterSpec,
     Capabilities,
@@ -42,6 +43,16 @@ class GenerationStream(Protocol):
     def __iter__(self) -> Iterator[TokenStep]: ...
 
 
+class CompareStream(Protocol):
+    """Iterate for a comparison's CompareSteps as they are decided; `result` is set once
+    iteration ends (`steps` keeps what came before an error, as for a generation)."""
+
+    result: CompareResult | None
+    steps: list[CompareStep]
+
+    def __iter__(self) -> Iterator[CompareStep]: ...
+
+
 @runtime_checkable
 class Backend(Protocol):
     capabilities: Capabilities
@@ -59,6 +70,9 @@ class Backend(Protocol):
     def render(self, system: SystemPrompt, messages: tuple[Message, ...]) -> RenderedPrompt: ...
 
     def generate(self, request: GenerationRequest) -> GenerationStream: ...
+
+    def compare(self, request: CompareRequest) -> CompareStream:
+        """One conversation under several configurations, in lockstep (engine/compare/)."""
 
     def choose(self, request: ChoiceRequest) -> ChoiceResult: ...
 

@@ -21,6 +21,8 @@ class DistributionSummary:
     rank: int  # number of tokens strictly more likely than the chosen one
     top_ids: tuple[int, ...]  # most likely first
     top_logprobs: tuple[float, ...]
+    # log(sum(exp(logits))): a token's log-probability is its logit minus this
+    log_normaliser: float = 0.0
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -52,6 +54,7 @@ def summarise(logits: np.ndarray, chosen: int, k: int) -> DistributionSummary:
         rank=rank,
         top_ids=top_ids,
         top_logprobs=top_logprobs,
+        log_normaliser=float(peak) + log_total,
     )
 
 

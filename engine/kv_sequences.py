@@ -78,34 +78,43 @@ class KvSequences:
         self._remove = remove
         self._clock = 0
 
-    def acquire(self, key: AdapterKey, tokens: Sequence[int] = ()) -> KvSequence:
+    def acquire(self, key: AdapterKey, tokens: Sequence[int] = (), avoid: frozenset[int] = frozenset()
+                ) -> KvSequence:
         """The sequence a request under adapter set `key` with prompt `tokens` decodes into.
 
         Of `key`'s sequences, the one sharing the longest prefix with `tokens`; but an empty
         sequence instead when that one would lose cells and shares less than half of `tokens`;
         with none of `key`'s, an empty one, else the least recently used one emptied. The
-        caller's decode then reuses the shared prefix (`common_prefix`).
+        caller's decode then reuses the shared prefix (`common_prefix`). Sequences whose ids are
+        in `avoid` (held by the other lanes of a comparison) are never taken.
         """
         self._clock += 1
-        own = [s for s in self._sequences if s.key == key]
+        free = [s for s in self._sequences if s.seq_id not in avoid]
+        if not free:
+            raise ValueError("every KV sequence is held")
+        own = [s for s in free if s.key == key]
         best = max(own, key=lambda s: (common_prefix(s.tokens, tokens), s.last_used), default=None)
         if best is not None:
             shared = common_prefix(best.tokens, tokens)
             if shared < len(best.tokens) and 2 * shared < len(tokens) \
-                    and self._spare() is not None:
+                    and self._spare(free) is not None:
                 best = None  # keep its cache: a spare sequence is taken below
         sequence = best
         if sequence is None:
-            sequence = self._spare() or min(self._sequences, key=lambda s: s.last_used)
+            sequence = self._spare(free) or min(free, key=lambda s: s.last_used)
             self.empty(sequence)
             sequence.key = key
         sequence.last_used = self._clock
         return sequence
 
-    def _spare(self) -> KvSequence | None:
+    @staticmethod
+    def _spare(candidates: list[KvSequence]) -> KvSequence | None:
         """A sequence never used, else the least recently used one that holds nothing."""
-        empty = sorted((s for s in self._sequences if not s.tokens), key=lambda s: (s.key is not None, s.last_used))
+        empty = sorted((s for s in candidates if not s.tokens), key=lambda s: (s.key is not None, s.last_used))
         return empty[0] if empty else None
+
+    def __len__(self) -> int:
+        return len(self._sequences)
 
     def cut(self, sequence: KvSequence, n: int) -> int:
         """Remove `sequence`'s cells from position `n` on; returns how many tokens it keeps (0 if

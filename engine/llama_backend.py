@@ -9,7 +9,9 @@ low-level API rather than its `Llama` class so that we control exactly what is d
   configurations keeps each one's cells; a request reuses the longest token prefix its
   sequence holds, and a fully cached prompt is not decoded again;
 - each generated token is drawn by llama.cpp's sampler chain from the same logits row that
-  engine/distribution.py summarises for the user (the raw, pre-sampler distribution).
+  engine/distribution.py summarises for the user (the raw, pre-sampler distribution); the
+  chain's samplers are applied one by one so the step also carries what they left
+  (engine/sampler_view.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from llama_cpp import _ggml, _internals
 from . import __version__ as ENGINE_VERSION
 from .adapter_check import check_adapter
 from .chat_template import ChatTemplate
+from .compare import CompareRequest, CompareResult, CompareStep
+from .compare.lockstep import run_lockstep
 from .configuration import configured
 from .distribution import summarise
 from .errors import AdapterError, ContextOverflowError, ModelLoadError, RequestError
@@ -45,6 +49,7 @@ from .option_scoring import (
     normalised,
     token_logprob,
 )
+from .sampler_view import ChainTrace, sampler_fields
 from .seeds import check_seed, random_seed
 from .threads import default_thread_count
 from .types import (
@@ -493,8 +498,12 @@ class LlamaBackend:
         return np.ctypeslib.as_array(pointer, shape=(self.n_vocab,))
 
     def _step(self, i: int, token: int, text: str, logits: np.ndarray, k: int,
-              forced: bool = False) -> TokenStep:
+              forced: bool = False, trace: ChainTrace | None = None) -> TokenStep:
+        """The step for `token` drawn from `logits`; with the `trace` of its draw
+        (`_sample_traced`), also the distribution the sampler chain left (`post`, `sampler`)."""
         s = summarise(logits, token, k)
+        post, view = ((), None) if trace is None else sampler_fields(
+            trace, logits, s.log_normaliser, s.top_ids, k, self.token_text)
         return TokenStep(
             i=i,
             id=token,
@@ -506,6 +515,8 @@ class LlamaBackend:
             top=tuple(TokenAlternative(t, self.token_text(t), lp, self._piece(t))
                       for t, lp in zip(s.top_ids, s.top_logprobs, strict=True)),
             forced=forced,
+            post=post,
+            sampler=view,
         )
 
     def _sampler(self, sampling: SamplingSettings, seed: int) -> _internals.LlamaSampler:
@@ -536,6 +547,25 @@ class LlamaBackend:
         token = int(candidates.candidates_data.id[candidates.candidates.selected])
         chain.accept(token)
         return token
+
+    def _sample_traced(self, chain: _internals.LlamaSampler, logits: np.ndarray) -> tuple[int, ChainTrace]:
+        """Draw as `_sample` does, the same token for the same chain state, but apply the chain's
+        samplers one at a time (which is all llama.cpp's chain apply does) and trace the
+        candidate array after each, for the step's sampler view (engine/sampler_view.py)."""
+        candidates = self._candidates
+        candidates.copy_logits(logits)
+        array = candidates.candidates
+        array.selected = -1
+        data = candidates.candidates_data
+        trace = ChainTrace(int(array.size))
+        for n in range(llama_cpp.llama_sampler_chain_n(chain.sampler)):
+            stage = llama_cpp.llama_sampler_chain_get(chain.sampler, n)
+            llama_cpp.llama_sampler_apply(stage, ctypes.byref(array))
+            trace.after(llama_cpp.llama_sampler_name(stage).decode("utf-8", "replace"), data.id[:array.size])
+        token = int(data.id[array.selected])
+        trace.finish(data.id[:array.size], data.p[:array.size], token)
+        chain.accept(token)
+        return token, trace
 
     def _provenance(self, system: SystemPrompt, prompt: RenderedPrompt,
                     sampling: SamplingSettings) -> Provenance:
@@ -582,10 +612,10 @@ class LlamaBackend:
                 if cancelled():
                     finish = "cancelled"
                     break
-                token = self._sample(chain, logits)
+                token, trace = self._sample_traced(chain, logits)
                 ended = self._is_end(token)
                 piece_text = "" if ended or self._is_control(token) else assembler.feed(self._piece(token))
-                step = self._step(i, token, piece_text, logits, request.top_k_probs)
+                step = self._step(i, token, piece_text, logits, request.top_k_probs, trace=trace)
                 steps.append(step)
                 text_parts.append(piece_text)
                 yield step
@@ -734,6 +764,16 @@ class LlamaBackend:
                                             shape=(self.n_vocab,))
                 logprobs.append(token_logprob(row, tokens[start + i + 1]))
         return logprobs
+
+    @property
+    def kv_sequence_count(self) -> int:
+        return len(self._sequences)
+
+    def compare(self, request: CompareRequest, cancelled: Callable[[], bool]
+                ) -> Iterator[CompareStep | CompareResult]:
+        """One conversation under several configurations in lockstep (engine/compare/lockstep.py):
+        a CompareStep per position (every lane's step, every pair's divergence), then the result."""
+        return run_lockstep(self, request, cancelled)
 
     def logits_for(self, tokens: list[int]) -> list[float]:
         """The raw last-position logits after `tokens` (for tests and adapter checks)."""

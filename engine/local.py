@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .compare import CompareRequest, CompareResult, CompareStep
 from .crash_diagnosis import PHASE_FIRST_DECODE, PHASE_LATER, PHASE_LOAD, worker_died_error
 from .errors import EngineClosedError, EngineError, ModelLoadError, WorkerDiedError
 from .gguf import check_gguf_file
@@ -50,25 +51,27 @@ _LOCK_WAIT_S = 0.2  # how long close waits for another thread's request to finis
 _KILL_S = 0.5  # the part of CLOSE_S kept for killing and reaping the worker
 
 
-class LocalGeneration:
-    """A generation streaming from the worker; iterate once.
+class _LocalStream:
+    """A generation or comparison streaming from the worker; iterate once.
 
-    `steps` holds every TokenStep received so far, in order, also after iteration ended with an
+    `steps` holds every step received so far, in order, also after iteration ended with an
     error: the worker sends the steps decided before a failure ahead of the failure, so a caller
     that catches the error finds the partial answer in `steps`. `result` is set on success.
     """
 
-    def __init__(self, backend: LocalBackend, request: GenerationRequest, generation_id: int) -> None:
+    command: Command
+
+    def __init__(self, backend: LocalBackend, request: Any, generation_id: int) -> None:
         self._backend = backend
         self._request = request
         self._id = generation_id
-        self.steps: list[TokenStep] = []
-        self.result: GenerationResult | None = None
+        self.steps: list[Any] = []
+        self.result: Any = None
 
-    def __iter__(self) -> Iterator[TokenStep]:
+    def __iter__(self) -> Iterator[Any]:
         backend = self._backend
         with backend._lock:
-            backend._send(Request(Command.GENERATE, (self._id, self._request)))
+            backend._send(Request(self.command, (self._id, self._request)))
             try:
                 while True:
                     reply = backend._receive()  # a Failed reply ends the stream by raising
@@ -88,6 +91,28 @@ class LocalGeneration:
                 except EngineError:
                     pass
                 raise
+
+
+class LocalGeneration(_LocalStream):
+    """A generation: TokenSteps, then its GenerationResult."""
+
+    command = Command.GENERATE
+    steps: list[TokenStep]
+    result: GenerationResult | None
+
+    def __iter__(self) -> Iterator[TokenStep]:
+        return super().__iter__()
+
+
+class LocalComparison(_LocalStream):
+    """A comparison (engine/compare/): CompareSteps, then its CompareResult."""
+
+    command = Command.COMPARE
+    steps: list[CompareStep]
+    result: CompareResult | None
+
+    def __iter__(self) -> Iterator[CompareStep]:
+        return super().__iter__()
 
 
 class LocalBackend:
@@ -263,6 +288,12 @@ class LocalBackend:
             self._ensure_started()
             self._last_generation_id += 1
             return LocalGeneration(self, request, self._last_generation_id)
+
+    def compare(self, request: CompareRequest) -> LocalComparison:
+        with self._lock:
+            self._ensure_started()
+            self._last_generation_id += 1
+            return LocalComparison(self, request, self._last_generation_id)
 
     def choose(self, request: ChoiceRequest) -> ChoiceResult:
         return self._call(Command.CHOOSE, request)

@@ -124,6 +124,38 @@ class TokenAlternative:
 
 
 @dataclass(frozen=True)
+class SampledToken:
+    """A token llama.cpp's sampler chain kept, with the probability its final distribution gave it
+    (after the penalties, the cuts and the temperature): what the token was drawn with."""
+
+    id: int
+    text: str
+    prob: float
+
+
+@dataclass(frozen=True)
+class SamplerView:
+    """What llama.cpp's sampler chain did at one position (engine/sampler_view.py).
+
+    `kept` counts every token the chain kept (TokenStep.post lists at most the request's
+    top_k_probs of them) and `kept_raw_mass` is their probability under the raw distribution.
+    `greedy` (temperature 0): the chain picked the most likely token after the penalties, so the
+    one kept token has probability 1. `removed` names, for each of the step's `top` tokens the
+    chain did not keep, in `top`'s order, the stage that removed it (llama.cpp's sampler name:
+    "top-k", "top-p", "min-p", or "greedy").
+    """
+
+    greedy: bool
+    kept: int
+    kept_raw_mass: float
+    removed: tuple[tuple[int, str], ...] = ()
+
+    def removed_by(self, token: int) -> str | None:
+        """The stage that removed `token` (one of the step's `top`), None when it was kept."""
+        return next((stage for t, stage in self.removed if t == token), None)
+
+
+@dataclass(frozen=True)
 class TokenStep:
     """One position of an answer: the chosen token and the raw next-token distribution it came from.
 
@@ -131,6 +163,10 @@ class TokenStep:
     logits over the whole vocabulary, before temperature, top-k/top-p/min-p or penalties). The
     sampler chain then draws from those same logits. `text` is the UTF-8 text this step completes
     (empty when the token ends mid-character); `piece` holds the token's raw bytes.
+    `post` is the distribution the chain left, as llama.cpp computed it: the kept tokens, most
+    likely first, capped at the request's top_k_probs; `sampler` says how many were kept and what
+    removed the others. Both are empty (`()`, None) for a step no sampler chain drew: a forced
+    token, a scripted backend's, one journaled before they existed.
     """
 
     i: int
@@ -142,6 +178,8 @@ class TokenStep:
     rank: int  # 0 = the most likely token
     top: tuple[TokenAlternative, ...]
     forced: bool = False  # teacher-forced rather than sampled
+    post: tuple[SampledToken, ...] = ()
+    sampler: SamplerView | None = None
 
     @property
     def prob(self) -> float:

@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .compare.types import CompareStep
 from .errors import EngineError, RequestError
 from .types import TokenStep
 from .worker_protocol import Command, Done, Failed, Request, StepBatch
@@ -39,17 +40,18 @@ STEP_FLUSH_S = 1 / 60
 
 
 def _stream(conn: Any, items: Iterable[Any]) -> Any:
-    """Send a generation's TokenSteps in StepBatches, at most ~60 a second; return its result.
+    """Send a generation's TokenSteps (a comparison's CompareSteps) in StepBatches, at most ~60 a
+    second; return its result.
 
     One message per token would wake the caller per token; on a machine with as many busy
     llama.cpp threads as cores, every wake-up stalls a decode. The first step goes at once.
     If the generation fails, the steps decided before the failure are sent before it propagates.
     """
-    pending: list[TokenStep] = []
+    pending: list[Any] = []
     last_flush = 0.0
     try:
         for item in items:
-            if not isinstance(item, TokenStep):
+            if not isinstance(item, TokenStep | CompareStep):
                 return item
             pending.append(item)
             now = time.perf_counter()
@@ -95,6 +97,14 @@ class _Worker:
 
         return _stream(self.conn, self.model().generate(request, cancelled))
 
+    def compare(self, payload: tuple[int, Any]) -> Any:
+        generation_id, request = payload
+
+        def cancelled() -> bool:
+            return self.cancelled_through.value >= generation_id
+
+        return _stream(self.conn, self.model().compare(request, cancelled))
+
     def system_info(self, _payload: None) -> Any:
         from .llama_backend import system_info
 
@@ -116,6 +126,7 @@ HANDLERS: dict[Command, Callable[[_Worker, Any], Any]] = {
     Command.LOAD: _Worker.load,
     Command.RENDER: lambda w, p: w.model().render(*p),
     Command.GENERATE: _Worker.generate,
+    Command.COMPARE: _Worker.compare,
     Command.CHOOSE: lambda w, p: w.model().choose(p),
     Command.SCORE: lambda w, p: w.model().score(p),
     Command.SET_ADAPTERS: lambda w, p: w.model().set_adapters(p),

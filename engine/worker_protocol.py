@@ -2,7 +2,7 @@
 
 One place says what can cross the pipe, so both ends match on types instead of strings: a
 `Request` is a `Command` and its payload; the worker answers every request with exactly one
-`Done` or `Failed`, and a generation sends `StepBatch`es before its `Done`. Everything here is
+`Done` or `Failed`, and a generation (or a comparison) sends `StepBatch`es before its `Done`. Everything here is
 pickled by multiprocessing, so it holds only engine types.
 
 `Failed` carries the error's class (pickled by reference), message, title and details, so the
@@ -20,6 +20,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
+from .compare.types import CompareStep
 from .errors import EngineError
 from .types import TokenStep
 
@@ -30,6 +31,7 @@ class Command(enum.Enum):
     LOAD = "load"  # ModelConfig -> ModelInfo
     RENDER = "render"  # (SystemPrompt, messages) -> RenderedPrompt
     GENERATE = "generate"  # (generation id, GenerationRequest) -> StepBatch..., GenerationResult
+    COMPARE = "compare"  # (generation id, CompareRequest) -> StepBatch of CompareSteps..., CompareResult
     CHOOSE = "choose"  # ChoiceRequest -> ChoiceResult
     SCORE = "score"  # ScoreRequest -> ScoreResult
     SET_ADAPTERS = "set_adapters"  # tuple[AdapterSpec, ...] -> None
@@ -45,7 +47,7 @@ class Command(enum.Enum):
 TEST_SEAM = frozenset({Command.LOGITS, Command.CRASH, Command.STALL})
 
 # After these the model has decoded, so the llama.cpp build has proven itself on this machine.
-DECODING_COMMANDS = frozenset({Command.GENERATE, Command.CHOOSE, Command.SCORE, Command.LOGITS})
+DECODING_COMMANDS = frozenset({Command.GENERATE, Command.COMPARE, Command.CHOOSE, Command.SCORE, Command.LOGITS})
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,9 @@ class Done:
 
 @dataclass(frozen=True)
 class StepBatch:
-    """TokenSteps of a running generation, in order."""
+    """Steps of a running generation (TokenSteps) or comparison (CompareSteps), in order."""
 
-    steps: tuple[TokenStep, ...]
+    steps: tuple[TokenStep, ...] | tuple[CompareStep, ...]
 
 
 @dataclass(frozen=True)
