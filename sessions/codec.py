@@ -21,7 +21,7 @@ import typing
 from functools import cache
 from typing import Any
 
-from engine.types import TokenAlternative, TokenStep
+from engine.types import SampledToken, SamplerView, TokenAlternative, TokenStep
 
 
 def _float_out(value: float) -> float | str:
@@ -125,7 +125,8 @@ def decode(tp: Any, data: Any) -> Any:
 # ----- token steps: the bulk of a session, in a compact form -----------------------------------
 
 def encode_step(step: TokenStep) -> dict[str, Any]:
-    """`top` becomes [id, text, logprob(, piece_b64)] arrays; `piece` base64 under `piece_b64`."""
+    """`top` becomes [id, text, logprob(, piece_b64)] arrays; `piece` base64 under `piece_b64`;
+    a step a sampler chain drew adds `post` and `sampler`."""
     return {
         "i": step.i,
         "id": step.id,
@@ -136,7 +137,42 @@ def encode_step(step: TokenStep) -> dict[str, Any]:
         "rank": step.rank,
         "forced": step.forced,
         "top": [_encode_alternative(alt) for alt in step.top],
+        **(_encode_sampler(step) if step.sampler is not None else {}),
     }
+
+
+def _encode_sampler(step: TokenStep) -> dict[str, Any]:
+    """`post` as `[id, prob]` pairs, `[id, prob, text]` for a token not in `top` (whose text is
+    there); `sampler` with `removed` grouped by stage, `{"top-k": [ids in top's order]}`."""
+    view = step.sampler
+    assert view is not None
+    in_top = {alt.id for alt in step.top}
+    removed: dict[str, list[int]] = {}
+    for token, stage in view.removed:
+        removed.setdefault(stage, []).append(token)
+    return {
+        "post": [[t.id, _float_out(t.prob)] if t.id in in_top else [t.id, _float_out(t.prob), t.text]
+                 for t in step.post],
+        "sampler": {"greedy": view.greedy, "kept": view.kept,
+                    "kept_raw_mass": _float_out(view.kept_raw_mass), "removed": removed},
+    }
+
+
+def _decode_sampler(data: dict[str, Any], top: tuple[TokenAlternative, ...]
+                    ) -> tuple[tuple[SampledToken, ...], SamplerView | None]:
+    """`post` and `sampler` as `_encode_sampler` wrote them; `()` and None for a step journaled
+    without them (forced, or written before the sampler's view existed)."""
+    sampler = data.get("sampler")
+    if sampler is None:
+        return (), None
+    texts = {alt.id: alt.text for alt in top}
+    post = tuple(SampledToken(t[0], t[2] if len(t) > 2 else texts[t[0]], _f(t[1])) for t in data["post"])
+    stage_of = {token: stage for stage, tokens in sampler["removed"].items() for token in tokens}
+    removed = [(alt.id, stage_of.pop(alt.id)) for alt in top if alt.id in stage_of]
+    removed += stage_of.items()  # not in `top`: only a hand-made step has such
+    view = SamplerView(greedy=sampler["greedy"], kept=sampler["kept"],
+                       kept_raw_mass=_f(sampler["kept_raw_mass"]), removed=tuple(removed))
+    return post, view
 
 
 def _encode_alternative(alt: TokenAlternative) -> list[Any]:
@@ -167,6 +203,8 @@ def _f(value: Any) -> float:
 
 
 def decode_step(data: dict[str, Any]) -> TokenStep:
+    top = tuple(TokenAlternative(t[0], t[1], _f(t[2]), _piece_of(t)) for t in data["top"])
+    post, sampler = _decode_sampler(data, top)
     return TokenStep(
         i=data["i"],
         id=data["id"],
@@ -175,8 +213,10 @@ def decode_step(data: dict[str, Any]) -> TokenStep:
         logprob=_f(data["logprob"]),
         entropy=_f(data["entropy"]),
         rank=data["rank"],
-        top=tuple(TokenAlternative(t[0], t[1], _f(t[2]), _piece_of(t)) for t in data["top"]),
+        top=top,
         forced=data.get("forced", False),
+        post=post,
+        sampler=sampler,
     )
 
 
@@ -187,5 +227,5 @@ def encode_steps(steps: tuple[TokenStep, ...]) -> list[dict[str, Any]]:
 def decode_steps(data: list[dict[str, Any]]) -> tuple[TokenStep, ...]:
     try:
         return tuple(decode_step(d) for d in data)
-    except (KeyError, IndexError, TypeError) as exc:
+    except (KeyError, IndexError, TypeError, AttributeError) as exc:
         raise ValueError(f"malformed token step: {exc!r}") from exc
