@@ -2,9 +2,9 @@
 
 Conventions, the same for every command (README, "JSON conventions"): engine dataclasses become
 objects, tuples arrays, enums their value, bytes lowercase hex, token steps the per-token record
-of `ask --json` (`step_record`), and non-finite numbers `null`, so the output is standard JSON
-that any parser reads. (The session journal on disk has its own, versioned encoding:
-sessions/codec.py and docs/session-format.md.)
+of `ask --json` (`step_record`: the raw `top`, and the sampler chain's `post` beside it), and
+non-finite numbers `null`, so the output is standard JSON that any parser reads. (The session
+journal on disk has its own, versioned encoding: sessions/codec.py and docs/session-format.md.)
 """
 
 from __future__ import annotations
@@ -54,7 +54,20 @@ def step_record(step: TokenStep) -> dict[str, Any]:
         "rank": step.rank,
         "top": [{"id": a.id, "text": a.text, "logprob": a.logprob} for a in step.top],
         **({"forced": True} if step.forced else {}),
+        **(sampler_record(step) if step.sampler is not None else {}),
     })
+
+
+def sampler_record(step: TokenStep) -> dict[str, Any]:
+    """`post` (what llama.cpp's sampler chain left, most likely first) and `sampler`; only on
+    steps a chain drew (not on forced ones, nor on those journaled before the field)."""
+    view = step.sampler
+    assert view is not None
+    return {
+        "post": [{"id": t.id, "text": t.text, "prob": t.prob} for t in step.post],
+        "sampler": {"greedy": view.greedy, "kept": view.kept, "kept_raw_mass": view.kept_raw_mass,
+                    "removed": [{"id": t, "stage": stage} for t, stage in view.removed]},
+    }
 
 
 def provenance_record(provenance: Provenance) -> dict[str, Any]:
