@@ -9,11 +9,14 @@ Public API (import from here):
     session.problems                            # torn / damaged records skipped while reading
     session.append_battery_run(new_battery_run(fingerprint, folder, records, summary_rows))
     session.battery_runs[i]                     # BatteryRun: fingerprint, summary, results records
+    session.append_comparison(new_comparison(compare_request, compare_steps, compare_result))
+    session.comparisons[i]                      # ComparisonRecord: request, every CompareStep, result
 
 This package never imports textual; `sessions.rerun` imports the engine only to run requests.
 """
 
 from .battery_runs import BatteryRun, new_battery_run
+from .comparisons import ComparisonRecord, new_comparison
 from .errors import (
     NewerFormatError,
     NotASessionError,
@@ -45,9 +48,9 @@ from .record import (
 from .store import SessionInfo, SessionStore
 
 __all__ = [
-    "FORMAT_NAME", "FORMAT_VERSION", "AdapterRecord", "BatteryRun", "NewerFormatError", "NotASessionError",
-    "NotInStoreError", "Problem", "RerunError", "Session", "SessionError", "SessionExistsError",
+    "FORMAT_NAME", "FORMAT_VERSION", "AdapterRecord", "BatteryRun", "ComparisonRecord", "NewerFormatError",
+    "NotASessionError", "NotInStoreError", "Problem", "RerunError", "Session", "SessionError", "SessionExistsError",
     "SessionHeader", "SessionInfo", "SessionNotFoundError", "SessionOrigin", "SessionStore",
     "Turn", "TurnKind", "TurnOrigin", "make_turn", "record_choice", "record_generation",
-    "new_battery_run", "record_score", "record_to", "record_turn",
+    "new_battery_run", "new_comparison", "record_score", "record_to", "record_turn",
 ]

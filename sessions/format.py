@@ -10,8 +10,9 @@ bytes of the "steps" array, so it covers the whole record. Opening a session par
 before "steps" and checks the CRC, an order of magnitude cheaper than parsing every float, and
 still catches any damaged byte; the steps are parsed when a turn is first looked at.
 
-Other record types (a battery run, sessions/battery_runs.py) use the same checked layout with
-their own bulk key (`checked_line`, `check_line`), so every line is protected the same way.
+Other record types (a battery run, sessions/battery_runs.py; a comparison,
+sessions/comparisons.py) use the same checked layout with their own bulk key (`checked_line`,
+`check_line`), so every line is protected the same way.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 Why it exists: `session list` and the browser's search used to open and verify every journal in
 full (the search twice), seconds for a store of 1,000 sessions. `<store>/.index.json` keeps, per
-session file, what the list shows (a `SessionInfo`: turns and battery runs counted, the model)
-and the text a search looks in (prompts, answers, options, battery names), so listing stats the
-journals and reads one small file.
+session file, what the list shows (a `SessionInfo`: turns, battery runs and comparisons counted,
+the model) and the text a search looks in (prompts, answers, options, battery names, compared
+prompts and configuration names), so listing stats the journals and reads one small file.
 
 It is a cache, never the truth. An entry is used only while its file's inode, size, mtime and
 ctime are what they were when it was read, and only if the file was already `SETTLE_S` old then
@@ -34,7 +34,7 @@ from .model import SessionOrigin
 
 SUFFIX = ".jsonl"
 INDEX_NAME = ".index.json"
-INDEX_VERSION = 2  # 2: SessionInfo.battery_runs (an index of version 1 is rebuilt)
+INDEX_VERSION = 3  # 2: SessionInfo.battery_runs; 3: .comparisons (an older index is rebuilt)
 SETTLE_S = 2.0  # a file modified this recently when it was read is read again next time
 _STALE_TEMP_S = 3600.0  # temp files of writers killed mid-write are removed after this long
 _SEP = "\x00"
@@ -49,11 +49,13 @@ class SessionInfo:
     path: str
     created: str
     turns: int
-    model: str  # file name of the first turn's model, else of the first battery run's ("" if none)
+    model: str  # file name of the first turn's model, else the first battery run's, else the first
+    # comparison's ("" if none)
     origin: SessionOrigin | None
     problems: int  # damaged or torn records skipped while reading
     error: str = ""  # set when the file could not be read at all
     battery_runs: int = 0
+    comparisons: int = 0
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,19 @@ def summarize(path: Path) -> Summary:
         meta = runs.entry(n).meta  # the head only: the records are never parsed here
         model = model or _name(_dict(meta.get("fingerprint")).get("model_path"))
         texts[str(meta.get("battery", "")).lower()] = None
+    comparisons = session.comparisons
+    for n in range(len(comparisons)):
+        meta = comparisons.entry(n).meta  # the head only: the positions are never parsed here
+        for lane in _list(_dict(meta.get("result")).get("lanes")):
+            model = model or _name(_dict(_dict(lane).get("provenance")).get("model_path"))
+        for message in _list(_dict(meta.get("request")).get("messages")):
+            if isinstance(message, dict):
+                texts[str(message.get("content", "")).lower()] = None
+        for name in _list(meta.get("names")):
+            texts[str(name).lower()] = None
     info = SessionInfo(session.id, session.name, str(path), session.header.created,
                        len(session.turns), model, session.header.origin, len(session.problems),
-                       battery_runs=len(runs))
+                       battery_runs=len(runs), comparisons=len(comparisons))
     return Summary(info, _SEP.join(t for t in texts if t))
 
 
@@ -206,7 +218,7 @@ def _to_entry(summary: Summary, key: list[int], checked_ns: int) -> dict[str, An
 
 
 _FIELDS = (("id", str), ("name", str), ("created", str), ("turns", int), ("model", str),
-           ("problems", int), ("error", str), ("battery_runs", int))
+           ("problems", int), ("error", str), ("battery_runs", int), ("comparisons", int))
 
 
 def _from_entry(entry: Any, path: str, key: list[int]) -> Summary | None:

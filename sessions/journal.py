@@ -1,7 +1,7 @@
 """One session file: reading it back after anything (crash, damage) and appending turns durably.
 
-A session's lines are turns and, from the TUI's battery screen, battery runs
-(sessions/battery_runs.py); both are appended the same way. A turn is on disk before
+A session's lines are turns, battery runs (sessions/battery_runs.py) and comparisons
+(sessions/comparisons.py); all are appended the same way. A turn is on disk before
 `append_turn` returns: the record is written with one `write` on an
 `O_APPEND` descriptor, then `fsync`ed, under an exclusive `flock` so the TUI and a shell loop
 can append to the same session. Reading never trusts the file: a torn last record (a crash in
@@ -20,6 +20,14 @@ from pathlib import Path
 from typing import Any, overload
 
 from .battery_runs import BatteryRun, BatteryRunEntry, BatteryRunList, battery_line, is_battery_line, parse_battery
+from .comparisons import (
+    ComparisonEntry,
+    ComparisonList,
+    ComparisonRecord,
+    comparison_line,
+    is_comparison_line,
+    parse_comparison,
+)
 from .errors import NotASessionError, SessionError
 from .format import FORMAT_VERSION, TurnEntry, header_line, parse_header, parse_turn, turn_line
 from .model import Problem, SessionHeader, SessionOrigin, Turn
@@ -72,11 +80,12 @@ class TurnList(Sequence[Turn]):
 
 
 class Session:
-    """An open session file. Use `Session.open(path)` or a SessionStore; append with `append_turn`
-    and `append_battery_run`."""
+    """An open session file. Use `Session.open(path)` or a SessionStore; append with `append_turn`,
+    `append_battery_run` and `append_comparison`."""
 
     def __init__(self, path: Path, header: SessionHeader, entries: list[TurnEntry],
-                 problems: list[Problem], battery_entries: list[BatteryRunEntry] | None = None) -> None:
+                 problems: list[Problem], battery_entries: list[BatteryRunEntry] | None = None,
+                 comparison_entries: list[ComparisonEntry] | None = None) -> None:
         self.path = path
         self.header = header
         self.problems = problems
@@ -84,7 +93,9 @@ class Session:
         self._lock = threading.Lock()  # one append at a time from this process's threads
         self.turns = TurnList(entries)
         self.battery_runs = BatteryRunList(battery_entries or [])
-        lines = [e.line for e in entries] + [e.line for e in battery_entries or ()]
+        self.comparisons = ComparisonList(comparison_entries or [])
+        lines = ([e.line for e in entries] + [e.line for e in battery_entries or ()]
+                 + [e.line for e in comparison_entries or ()])
         self._next_line = max(lines + [p.line for p in problems if not p.torn], default=1) + 1
 
     # ----- identity -------------------------------------------------------------------------------
@@ -132,8 +143,8 @@ class Session:
     def open(cls, path: str | Path) -> Session:
         path = Path(path)
         header, body = _read(path, whole=True)
-        entries, battery_entries, problems = scan(body, first_line=2)
-        return cls(path, header, entries, problems, battery_entries)
+        entries, battery_entries, problems, comparison_entries = scan(body, first_line=2)
+        return cls(path, header, entries, problems, battery_entries, comparison_entries)
 
     @staticmethod
     def read_header(path: str | Path) -> SessionHeader:
@@ -160,6 +171,15 @@ class Session:
             self._next_line += 1
         return run
 
+    def append_comparison(self, record: ComparisonRecord) -> ComparisonRecord:
+        """Write a comparison durably (one line, fsynced) and add it to `comparisons`."""
+        data = comparison_line(record)
+        with self._lock:
+            self._append_line(data)
+            self.comparisons._add(parse_comparison(data, self._next_line, 0, len(data) - 1), record)
+            self._next_line += 1
+        return record
+
     def _append_line(self, data: bytes) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
         try:
@@ -176,6 +196,7 @@ class Session:
 
     def __repr__(self) -> str:
         runs = f", {len(self.battery_runs)} battery runs" if len(self.battery_runs) else ""
+        runs += f", {len(self.comparisons)} comparisons" if len(self.comparisons) else ""
         return f"Session({self.id!r}, {len(self.turns)} turns{runs}, {str(self.path)!r})"
 
 
@@ -203,18 +224,23 @@ def _read(path: Path, whole: bool) -> tuple[SessionHeader, bytes]:
 
 
 def parse_record(buf: bytes, number: int, start: int = 0,
-                 end: int | None = None) -> TurnEntry | BatteryRunEntry:
-    """Check one record line, a turn or a battery run; ValueError (KeyError, TypeError) if it is
-    damaged or of a type this reader does not know."""
+                 end: int | None = None) -> TurnEntry | BatteryRunEntry | ComparisonEntry:
+    """Check one record line, a turn, a battery run or a comparison; ValueError (KeyError,
+    TypeError) if it is damaged or of a type this reader does not know."""
     if is_battery_line(buf, start, end):
         return parse_battery(buf, number, start, end)
+    if is_comparison_line(buf, start, end):
+        return parse_comparison(buf, number, start, end)
     return parse_turn(buf, number, start, end)
 
 
-def scan(body: bytes, first_line: int) -> tuple[list[TurnEntry], list[BatteryRunEntry], list[Problem]]:
-    """Check every record of `body` (the file after its header); collect the good, report the bad."""
+def scan(body: bytes, first_line: int) -> tuple[list[TurnEntry], list[BatteryRunEntry], list[Problem],
+                                                list[ComparisonEntry]]:
+    """Check every record of `body` (the file after its header); collect the good, report the bad:
+    turns, battery runs, problems, comparisons."""
     entries: list[TurnEntry] = []
     battery_entries: list[BatteryRunEntry] = []
+    comparison_entries: list[ComparisonEntry] = []
     problems: list[Problem] = []
     start = 0
     number = first_line
@@ -229,6 +255,8 @@ def scan(body: bytes, first_line: int) -> tuple[list[TurnEntry], list[BatteryRun
                 entry = parse_record(body, number, start, end)
                 if isinstance(entry, BatteryRunEntry):
                     battery_entries.append(entry)
+                elif isinstance(entry, ComparisonEntry):
+                    comparison_entries.append(entry)
                 else:
                     entries.append(entry)
             except (ValueError, KeyError, TypeError) as exc:
@@ -241,7 +269,7 @@ def scan(body: bytes, first_line: int) -> tuple[list[TurnEntry], list[BatteryRun
                         torn=True))
         start = end + 1
         number += 1
-    return entries, battery_entries, problems
+    return entries, battery_entries, problems, comparison_entries
 
 
 def _seal_torn_tail(fd: int) -> None:
