@@ -6,6 +6,9 @@ mass, then the top-k alternatives as bars. The rank is the JSON's and the export
 tokens were more likely than the chosen one, so 0 is the top-1. The first five alternatives are
 labelled with the keys 1-5 that pick them; selecting an alternative (Enter, or 1-5, once Tab has
 moved the focus here from the transcript) asks the screen to continue the answer from that token in a new branch.
+A step that llama.cpp's sampler chain drew also shows what the chain left: a line saying how many
+tokens it kept (or that it was greedy) and a second column per row (tui/widgets/sampler_rows.py),
+the tokens it removed kept in their rows, greyed.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from textual.widgets.option_list import Option
 from engine.types import TokenAlternative, TokenStep
 
 from ..messages import AlternativeChosen
+from .sampler_rows import BAR_WIDTH as TWO_COLUMN_BAR
+from .sampler_rows import sampler_line, two_column_label
 
 BAR_WIDTH = 14
 KEYED = 5  # alternatives 1-5 have keys (tui/keymap.py branch_1..branch_5)
@@ -58,7 +63,13 @@ class Inspector(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("No token selected.\nAsk something, then move the cursor with ←/→.", id="inspector-summary")
+        yield Static(id="inspector-sampler")
         yield OptionList(id="alternatives")
+
+    def on_mount(self) -> None:
+        sampler = self.query_one("#inspector-sampler", Static)
+        sampler.styles.height = 2  # fixed, so a new step's line never needs a layout pass
+        sampler.display = False  # until a step with a sampler view is shown
 
     def show(self, step: TokenStep | None, where: str = "") -> None:
         summary = self.query_one("#inspector-summary", Static)
@@ -66,6 +77,10 @@ class Inspector(Vertical):
         if step is self._shown:
             return
         self._shown = step
+        sampler = self.query_one("#inspector-sampler", Static)
+        viewed = step is not None and step.sampler is not None
+        if sampler.display != viewed:  # a restyle only when the kind of step changes
+            sampler.display = viewed
         if step is None:
             options.clear_options()
             summary.update("No token selected.\nAsk something, then move the cursor with ←/→.", layout=False)
@@ -82,14 +97,12 @@ class Inspector(Vertical):
         if step.top:
             text.append(f"\nTab, then 1-{min(KEYED, len(step.top))}: branch from that row", style="dim")
         summary.update(text, layout=False)  # fixed height in the CSS
-        labels = []
-        for n, alt in enumerate(step.top):
-            label = Text()
-            label.append(f"{n + 1:>2} " if n < KEYED else "   ", style="dim")  # a key, not a rank
-            label.append(f"{token_repr(alt)[:12]:<12} ", style="bold" if alt.id == step.id else "")
-            label.append(bar(alt.prob), style="green" if alt.id == step.id else "cyan")
-            label.append(f" {alt.prob:6.1%}")
-            labels.append(label)
+        if step.sampler is not None:
+            sampler.update(sampler_line(step), layout=False)  # always two lines
+            labels = [two_column_label(n, alt, step, KEYED, token_repr(alt), bar(alt.prob, TWO_COLUMN_BAR))
+                      for n, alt in enumerate(step.top)]
+        else:
+            labels = [self._raw_label(n, alt, step) for n, alt in enumerate(step.top)]
         if options.option_count == len(labels):  # same shape: swap the text, skip a layout pass
             for n, label in enumerate(labels):
                 options.replace_option_prompt_at_index(n, label)
@@ -98,6 +111,15 @@ class Inspector(Vertical):
             options.add_options([Option(label, id=f"alt-{n}") for n, label in enumerate(labels)])
         if step.top:
             options.highlighted = min(step.rank, len(step.top) - 1)
+
+    @staticmethod
+    def _raw_label(n: int, alt: TokenAlternative, step: TokenStep) -> Text:
+        label = Text()
+        label.append(f"{n + 1:>2} " if n < KEYED else "   ", style="dim")  # a key, not a rank
+        label.append(f"{token_repr(alt)[:12]:<12} ", style="bold" if alt.id == step.id else "")
+        label.append(bar(alt.prob), style="green" if alt.id == step.id else "cyan")
+        label.append(f" {alt.prob:6.1%}")
+        return label
 
     @on(OptionList.OptionSelected, "#alternatives")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
