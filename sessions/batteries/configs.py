@@ -18,28 +18,41 @@ names the file, the table and the key. Three forms, each table one entry:
     system = ["none", "empty", "pirate"]     # ...under every system mode: none, empty, or a key of
     prompts = {pirate = "You are a pirate."} #    `prompts` (custom text) -> hello@0.5/none, ...
 
+A command that samples every configuration alike (`logitscope compare`) also takes sampling
+keys in a table (`temperature`, `top_k`, `top_p`, `min_p`, `repeat_penalty`, `seed`): it passes
+its own flags' settings as `sampling_defaults`, which fill the keys a table leaves out. Without
+them (battery run, whose questions say how they are sampled) those keys are refused.
+
 Adapter names are resolved by a callable the caller passes in (the CLI passes
 adapters.library.parse_adapter; sessions never import adapters).
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from engine.errors import EngineError
-from engine.types import AdapterSpec, SystemMode, SystemPrompt
+from engine.seeds import MAX_SEED
+from engine.types import AdapterSpec, SamplingSettings, SystemMode, SystemPrompt
 
 from .errors import BatteryError
 from .triggers import TriggerPlace, with_trigger
 
 AdapterResolver = Callable[[str], AdapterSpec]
 
-_PLAIN_KEYS = ("adapters", "system", "trigger", "trigger_at", "replicas")
-_GRID_KEYS = ("adapters", "scales", "system", "prompts", "trigger", "trigger_at")
+SAMPLING_KEYS = ("temperature", "top_k", "top_p", "min_p", "repeat_penalty", "seed")
+_WHOLE_SAMPLING = {"top_k": (2**31 - 1, "a whole number, 0 or more (0 = off)"),
+                   "seed": (MAX_SEED, f"a whole number from 0 to {MAX_SEED}")}
+_REAL_SAMPLING = {"temperature": (0.0, math.inf, "a number, 0 or more (0 = greedy)"),
+                  "top_p": (0.0, 1.0, "a number from 0 to 1"), "min_p": (0.0, 1.0, "a number from 0 to 1"),
+                  "repeat_penalty": (0.0, math.inf, "a number above 0 (1 = off)")}
+_PLAIN_KEYS = ("adapters", "system", "trigger", "trigger_at", "replicas", *SAMPLING_KEYS)
+_GRID_KEYS = ("adapters", "scales", "system", "prompts", "trigger", "trigger_at", *SAMPLING_KEYS)
 
 
 class ConfigsError(BatteryError):
@@ -56,6 +69,7 @@ class Configuration:
     trigger: str = ""
     trigger_at: TriggerPlace = TriggerPlace.USER_START
     group: str = ""                           # replicas share their table's name; else ""
+    sampling: SamplingSettings | None = None  # None: the command's own (compare's flags; a question's)
 
     @property
     def label(self) -> str:
@@ -67,11 +81,18 @@ class Configuration:
         return with_trigger(self.system, user_message, self.trigger, self.trigger_at)
 
     def definition(self) -> dict[str, Any]:
-        """Plain values, as results.jsonl records them (and the run's fingerprint hashes)."""
-        return {"name": self.name, "group": self.label,
-                "adapters": [{"path": a.path, "scale": a.scale} for a in self.adapters],
-                "system": {"mode": self.system.mode.value, "text": self.system.text},
-                "trigger": self.trigger, "trigger_at": self.trigger_at.value if self.trigger else None}
+        """Plain values, as results.jsonl records them (and the run's fingerprint hashes); the
+        sampling only when the table set it, so the definitions written before it are unchanged."""
+        definition: dict[str, Any] = {
+            "name": self.name, "group": self.label,
+            "adapters": [{"path": a.path, "scale": a.scale} for a in self.adapters],
+            "system": {"mode": self.system.mode.value, "text": self.system.text},
+            "trigger": self.trigger, "trigger_at": self.trigger_at.value if self.trigger else None}
+        if self.sampling is not None:
+            s = self.sampling
+            definition["sampling"] = {"temperature": s.temperature, "top_k": s.top_k, "top_p": s.top_p,
+                                      "min_p": s.min_p, "repeat_penalty": s.repeat_penalty, "seed": s.seed}
+        return definition
 
 
 def default_configuration(adapters: tuple[AdapterSpec, ...] = (),
@@ -83,8 +104,10 @@ def default_configuration(adapters: tuple[AdapterSpec, ...] = (),
 class _Reader:
     """Checks one table's values, naming file, table and key in every refusal."""
 
-    def __init__(self, source: str, table: str, resolve: AdapterResolver) -> None:
+    def __init__(self, source: str, table: str, resolve: AdapterResolver,
+                 sampling_defaults: SamplingSettings | None = None) -> None:
         self.source, self.table, self.resolve = source, table, resolve
+        self.sampling_defaults = sampling_defaults
 
     def fail(self, key: str | None, problem: str) -> ConfigsError:
         where = f"{self.source}: " + (f"[{self.table}]" if self.table else "top-level")
@@ -116,6 +139,30 @@ class _Reader:
             raise self.fail("system", 'expected text ("" = an empty system message; leave it out for none)')
         return SystemPrompt.custom(text) if text else SystemPrompt.empty()
 
+    def sampling(self, values: Mapping[str, Any]) -> SamplingSettings | None:
+        """The table's sampling keys over the command's defaults; None when it sets none."""
+        given = [key for key in SAMPLING_KEYS if key in values]
+        if not given:
+            return None
+        if self.sampling_defaults is None:
+            raise self.fail(given[0], "sampling keys are not taken here: a battery samples as each "
+                                      "question says (battery run's --temperature and --seed); they are "
+                                      "for compare")
+        return replace(self.sampling_defaults, **{key: self._sampling_value(key, values[key]) for key in given})
+
+    def _sampling_value(self, key: str, value: Any) -> float | int:
+        if key in _WHOLE_SAMPLING:
+            top, what = _WHOLE_SAMPLING[key]
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
+                raise self.fail(key, f"expected {what}, got {value!r}")
+            return value
+        low, high, what = _REAL_SAMPLING[key]
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not math.isfinite(value) or not low <= value <= high or (key == "repeat_penalty"
+                                                                                and value == 0):
+            raise self.fail(key, f"expected {what}, got {value!r}")
+        return float(value)
+
     def trigger(self, values: Mapping[str, Any]) -> tuple[str, TriggerPlace]:
         trigger = values.get("trigger", "")
         if not isinstance(trigger, str):
@@ -133,13 +180,14 @@ def _plain(reader: _Reader, name: str, values: Mapping[str, Any]) -> list[Config
     adapters = tuple(reader.adapter("adapters", a) for a in reader.strings(values, "adapters"))
     system = reader.system(values)
     trigger, place = reader.trigger(values)
+    sampling = reader.sampling(values)
     if "replicas" not in values:
-        return [Configuration(name, adapters, system, trigger, place)]
+        return [Configuration(name, adapters, system, trigger, place, sampling=sampling)]
     replicas = reader.strings(values, "replicas")
     if not replicas:
         raise reader.fail("replicas", "expected at least one adapter")
     return [Configuration(f"{name}#{i}", adapters + (reader.adapter("replicas", text),), system, trigger,
-                          place, group=name)
+                          place, group=name, sampling=sampling)
             for i, text in enumerate(replicas, 1)]
 
 
@@ -170,6 +218,7 @@ def _grid(reader: _Reader, values: Mapping[str, Any]) -> list[Configuration]:
         else:
             raise reader.fail("system", f"{mode!r} is not none, empty or a key of 'prompts'")
     trigger, place = reader.trigger(values)
+    sampling = reader.sampling(values)
     specs = [reader.adapter("adapters", n) for n in names]
     stem = "+".join(Path(s.path).stem for s in specs)
     configurations = []
@@ -177,12 +226,15 @@ def _grid(reader: _Reader, values: Mapping[str, Any]) -> list[Configuration]:
         adapters = tuple(AdapterSpec(s.path, float(scale)) for s in specs)
         for label, system in systems or [("", SystemPrompt.none())]:
             name = f"{stem}@{_scale_text(float(scale))}" + (f"/{label}" if label else "")
-            configurations.append(Configuration(name, adapters, system, trigger, place))
+            configurations.append(Configuration(name, adapters, system, trigger, place, sampling=sampling))
     return configurations
 
 
-def parse_configs(text: str, source: str, resolve: AdapterResolver) -> tuple[Configuration, ...]:
-    """Every configuration of a configs file's text, in file order (grids expanded)."""
+def parse_configs(text: str, source: str, resolve: AdapterResolver,
+                  sampling_defaults: SamplingSettings | None = None) -> tuple[Configuration, ...]:
+    """Every configuration of a configs file's text, in file order (grids expanded). Sampling
+    keys are taken only with `sampling_defaults` (the command's flags, filling the keys a table
+    leaves out); without them they are refused."""
     top = _Reader(source, "", resolve)
     try:
         data = tomllib.loads(text)
@@ -194,14 +246,14 @@ def parse_configs(text: str, source: str, resolve: AdapterResolver) -> tuple[Con
             if not isinstance(values, Mapping) or not values:
                 raise ConfigsError(f"{source}: [grid]: expected tables [grid.NAME]")
             for grid_name, grid in values.items():
-                reader = _Reader(source, f"grid.{grid_name}", resolve)
+                reader = _Reader(source, f"grid.{grid_name}", resolve, sampling_defaults)
                 if not isinstance(grid, Mapping):
                     raise reader.fail(None, "expected a table")
                 configurations += _grid(reader, grid)
         elif not isinstance(values, Mapping):
             raise top.fail(name, "expected a table [NAME] per configuration, not a top-level key")
         else:
-            configurations += _plain(_Reader(source, name, resolve), name, values)
+            configurations += _plain(_Reader(source, name, resolve, sampling_defaults), name, values)
     if not configurations:
         raise ConfigsError(f"{source}: no configurations (expected tables such as [base])")
     seen: set[str] = set()
@@ -212,10 +264,11 @@ def parse_configs(text: str, source: str, resolve: AdapterResolver) -> tuple[Con
     return tuple(configurations)
 
 
-def load_configs(path: str | Path, resolve: AdapterResolver) -> tuple[Configuration, ...]:
+def load_configs(path: str | Path, resolve: AdapterResolver,
+                 sampling_defaults: SamplingSettings | None = None) -> tuple[Configuration, ...]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigsError(f"{path}: cannot read the configs file: {error.strerror}") from None
-    return parse_configs(text, str(path), resolve)
+    return parse_configs(text, str(path), resolve, sampling_defaults)
