@@ -14,12 +14,16 @@ from typing import Any
 
 from textual.message import Message
 
+from engine.compare import CompareResult
 from engine.types import AdapterSpec, GenerationResult, SamplingSettings, SystemPrompt
 from sessions import Session
 from sessions.batteries.summary import SummaryRow
 from sessions.compare import SessionComparison
+from sessions.comparisons import ComparisonRecord
 
 from .choice_model import ScoredConfiguration
+from .compare_model import Thresholds
+from .compare_stream import CompareJob
 from .conversation import Conversation
 from .prompt_report import PromptReport
 from .screens.model_switch import ModelSwitch
@@ -182,3 +186,36 @@ class BatteryRunEnded(WorkEnded, bubble=False):
     rows: list[SummaryRow] = field(default_factory=list)
     stopped: bool = False
     fingerprint: dict[str, Any] | None = None
+
+
+@dataclass
+class LiveCompareStarted(Message, bubble=False):
+    """The compare screen's worker resolved the lanes and started `job` (its positions arrive in
+    the job's buffer); `note` says what was left out (a configs file's fifth table)."""
+
+    job: CompareJob
+    note: str = ""
+
+
+@dataclass
+class LiveCompareEnded(WorkEnded, bubble=False):
+    """A live comparison ended: finished or stopped (`result`), or failed (`error`: the positions
+    decided before it stay in the job's stream). `job` is None when it failed before it started
+    (a configs file that does not load, a lane on another model)."""
+
+    job: CompareJob | None = None
+    result: CompareResult | None = None
+
+
+@dataclass
+class CompareThresholdsRead(WorkEnded, bubble=False):
+    """The divergence thresholds of the config file's `[compare]` table, or why not."""
+
+    thresholds: Thresholds | None = None
+
+
+@dataclass
+class ComparisonDecoded(WorkEnded, bubble=False):
+    """A journaled comparison read back from its session line, for the read-only compare view."""
+
+    record: ComparisonRecord | None = None

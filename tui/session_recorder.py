@@ -9,7 +9,9 @@ said, finish reason "error" and the error as the turn's note. A forced choice sc
 chat (ctrl+y) is a choice turn of its own, one per configuration scored, with no parent; replay
 shows it as "choice: 'Yes' 0.62, ...". A battery run from the battery screen (ctrl+b), finished,
 stopped or failed, is one battery record (sessions/battery_runs.py) with its fingerprint, summary
-and every record, so replay opens it without the run folder. A failed write is a notification,
+and every record, so replay opens it without the run folder. A comparison from the compare
+screen (ctrl+l), finished or stopped, is one comparison record (sessions/comparisons.py) with every
+position, so replay opens it without a model. A failed write is a notification,
 never a crash: the conversation goes on.
 
 The session may not exist yet (`NewSession`): launching the TUI writes nothing, and the file is
@@ -29,6 +31,7 @@ from pathlib import Path
 
 from engine.types import ChoiceRequest, ChoiceResult, GenerationRequest, GenerationResult
 from sessions import BatteryRun, Session, SessionError, SessionStore, record_choice, record_generation
+from sessions.comparisons import ComparisonRecord
 
 from .conversation import Branch, Turn
 
@@ -110,6 +113,20 @@ class SessionRecorder:
         future = self._pool.submit(self._write_battery, run)
         self._pending = [f for f in self._pending if not f.done()] + [future]
         return future
+
+    def record_comparison(self, record: ComparisonRecord) -> Future:
+        """Queue a comparison's record (`sessions.comparisons.new_comparison`); returns at once."""
+        future = self._pool.submit(self._write_comparison, record)
+        self._pending = [f for f in self._pending if not f.done()] + [future]
+        return future
+
+    def _write_comparison(self, record: ComparisonRecord) -> str | None:
+        try:
+            return self._target().append_comparison(record).id
+        except (OSError, SessionError, TypeError, ValueError) as exc:
+            if self.on_error is not None:
+                self.on_error(f"Could not journal the comparison to session {self.name!r}: {exc}")
+            return None
 
     def _write_battery(self, run: BatteryRun) -> str | None:
         try:

@@ -6,7 +6,10 @@ any call raise (`fail_next`), make the next generation fail mid-stream after N t
 (`fail_after`, as LocalBackend does when its worker dies: the steps sent so far stay in the
 stream's `steps`, and a dead worker's model info is gone until the next request), and read back
 every request (generation and choice) and adapter set it received. `choose` scores options
-from the same scripted distributions.
+from the same scripted distributions. `compare` answers each lane with its entry of
+`compare_scripts` (by default the first script entry, and for lane k > 0 the same with its fourth
+token replaced, so the lanes differ from position 3), each lane's distributions shifted by its
+index; each pair's divergences are computed from the two lanes' top-k (plus the rest's mass).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
+from engine.compare import CompareRequest, CompareResult, CompareStep, PairDivergence
+from engine.compare.divergence import summarise_pairs
 from engine.errors import AdapterError, EngineError, WorkerDiedError
 from engine.types import (
     AdapterSpec,
@@ -98,6 +103,88 @@ class FakeGeneration:
                                        b.provenance(self.request), 42.0, 0.01, 0.1)
 
 
+LANE_WORDS = [" red", " green", " maybe"]  # lane k's fourth token in the default compare scripts
+_FLOOR = 1e-4  # the probability a lane gives a token outside its top-k
+
+
+def _distribution(step: TokenStep, ids: list[int]) -> list[float]:
+    """The step's probabilities over `ids` (its top-k, a floor elsewhere) and the rest, normalised."""
+    own = {a.id: a.prob for a in step.top}
+    probs = [own.get(i, _FLOOR) for i in ids]
+    probs.append(max(1e-9, 1 - sum(own.values())))
+    total = sum(probs)
+    return [p / total for p in probs]
+
+
+def _kl(p: list[float], q: list[float]) -> float:
+    return max(0.0, math.fsum(a * math.log(a / b) for a, b in zip(p, q, strict=True) if a > 0))
+
+
+def fake_pair(a: int, b: int, sa: TokenStep, sb: TokenStep) -> PairDivergence:
+    ids = sorted({t.id for t in sa.top} | {t.id for t in sb.top} | {sa.id, sb.id})
+    p, q = _distribution(sa, ids), _distribution(sb, ids)
+    mid = [(x + y) / 2 for x, y in zip(p, q, strict=True)]
+    js = min(math.log(2), 0.5 * _kl(p, mid) + 0.5 * _kl(q, mid))
+    return PairDivergence(a, b, _kl(p, q), _kl(q, p), js, sa.id != sb.id,
+                          math.log(p[ids.index(sb.id)]), math.log(q[ids.index(sa.id)]))
+
+
+class FakeComparison:
+    """A comparison of scripted lanes, in lockstep: CompareSteps, then its CompareResult."""
+
+    def __init__(self, backend: FakeBackend, request: CompareRequest, scripts: list[list[str]]) -> None:
+        self.backend, self.request, self.scripts = backend, request, scripts
+        self.result: CompareResult | None = None
+        self.steps: list[CompareStep] = []
+
+    def __iter__(self) -> Iterator[CompareStep]:
+        b, request = self.backend, self.request
+        b.cancel_event.clear()
+        names = [lane.name for lane in request.lanes]
+        if request.forced_from:
+            leader = self.scripts[names.index(request.forced_from)][: request.max_tokens]
+            texts = [leader + [""] for _ in names]  # every lane on the leader's answer, its end included
+        else:
+            texts = [script[: request.max_tokens] + ([""] if len(script) <= request.max_tokens else [])
+                     for script in self.scripts]
+        finish: list[str | None] = [None] * len(names)
+        lanes: list[list[TokenStep]] = [[] for _ in names]
+        for position in range(max(len(t) for t in texts)):
+            if position == b.hold_after:
+                b.holding.set()
+                b.release.wait(10)
+            if b.cancel_event.is_set():
+                finish = [f or "cancelled" for f in finish]
+                break
+            steps: list[TokenStep | None] = []
+            for k, lane_texts in enumerate(texts):
+                if finish[k] is not None or position >= len(lane_texts):
+                    finish[k] = finish[k] or "length"
+                    steps.append(None)
+                    continue
+                text = lane_texts[position]
+                step = make_step(position, text, seed=k)
+                if not text:
+                    step = replace(step, id=END_ID)
+                    finish[k] = "forced" if request.forced_from else "stop"
+                step = replace(step, forced=bool(request.forced_from))
+                lanes[k].append(step)
+                steps.append(step)
+            live = [(k, s) for k, s in enumerate(steps) if s is not None]
+            pairs = tuple(fake_pair(a, c, sa, sc) for n, (a, sa) in enumerate(live) for c, sc in live[n + 1:])
+            compared = CompareStep(position, tuple(steps), pairs)
+            self.steps.append(compared)
+            yield compared
+        results = []
+        for k, lane in enumerate(request.lanes):
+            provenance = b.provenance(GenerationRequest(request.messages, lane.configuration.system, lane.sampling))
+            provenance = replace(provenance, adapters=lane.configuration.adapters)
+            results.append(GenerationResult(tuple(lanes[k]), "".join(s.text for s in lanes[k]),
+                                            finish[k] or "length", provenance, 42.0, 0.01, 0.1))
+        self.result = CompareResult(tuple(results), tuple(names), summarise_pairs(len(names), self.steps),
+                                    bool(request.forced_from))
+
+
 class FakeBackend:
     capabilities = Capabilities()
 
@@ -107,6 +194,8 @@ class FakeBackend:
         self.calls = 0
         self.requests: list[GenerationRequest] = []
         self.choice_requests: list[ChoiceRequest] = []
+        self.compare_requests: list[CompareRequest] = []
+        self.compare_scripts: list[list[str]] | None = None  # per lane; None: the default (see the docstring)
         self.adapter_sets: list[tuple[AdapterSpec, ...]] = []
         self.loaded: list[ModelConfig] = []
         self.fail_next: EngineError | None = None
@@ -168,6 +257,17 @@ class FakeBackend:
         tokens = self.script[min(self.calls, len(self.script) - 1)]
         self.calls += 1
         return FakeGeneration(self, request, list(tokens))
+
+    def compare(self, request: CompareRequest) -> FakeComparison:
+        self._maybe_fail()
+        if self._info is None:
+            self._info = self._make_info(self.config)
+        self.compare_requests.append(request)
+        base = self.script[0]
+        scripts = self.compare_scripts or [
+            base if k == 0 else base[:3] + [LANE_WORDS[(k - 1) % len(LANE_WORDS)]] + base[4:]
+            for k in range(len(request.lanes))]
+        return FakeComparison(self, request, [scripts[min(k, len(scripts) - 1)] for k in range(len(request.lanes))])
 
     def choose(self, request: ChoiceRequest) -> ChoiceResult:
         """Each option scored from the scripted distributions: its i-th token's logprob is that

@@ -38,6 +38,7 @@ from .battery import BatteryScreen
 from .choice import ChoiceScreen
 from .engine_tasks import EngineTasks
 from .help import HelpScreen
+from .live_compare import OPEN_BINDING, LiveCompareScreen
 from .navigation import Navigation
 from .panel_events import PanelEvents
 from .token_view import TokenView
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 
 
 class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
-    BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS]
+    BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS, OPEN_BINDING]
 
     if TYPE_CHECKING:  # the app this screen runs in (at run time, Textual's own property)
         app = getters.app(LogitscopeApp)
@@ -237,6 +238,29 @@ class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
             self.chat.adapters_pending = True
 
         self.app.push_screen(BatteryScreen(self.backend, self.chat.system, self.chat.adapters, data_dir()), back)
+
+    def action_live_compare(self) -> None:
+        """ctrl+l: the message box's question (else the selected or last turn's) compared live under
+        2-4 configurations. The comparison switches the engine's adapters per lane; the next
+        generation applies the chat's own set again."""
+        if self.job is not None or self.model_loading:
+            self.notify("Wait for the generation to end (Esc cancels it)." if self.job is not None
+                        else "The model is still loading.", severity="warning")
+            return
+        typed = self.query_one("#message", Input).value
+        question = question_for(self.chat.conversation, typed,
+                                self.cursor[0] if self.cursor is not None else None, self.editing)
+        if question is None:
+            self.notify("Type a question in the message box first (or select a turn).", severity="warning")
+            return
+
+        def back(_: None) -> None:
+            self.chat.adapters_pending = True
+
+        chat = self.chat
+        self.app.push_screen(LiveCompareScreen(
+            self.backend, question, self.settings, system=chat.system, adapters=chat.adapters,
+            sampling=chat.sampling, max_tokens=chat.max_tokens, top_k_probs=chat.top_k_probs), back)
 
     def action_regenerate(self) -> None:
         convo = self.chat.conversation

@@ -8,7 +8,8 @@ read the file, so both run in a thread worker that posts the page back (ReplayPa
 quick page keys add up and only the newest page asked for is shown. Re-running under the current
 configuration and exporting live in ReplayActions. A session's battery runs (from the battery
 screen) are listed by `b` (shown only when there are some) and open read-only in
-BatteryRunScreen (battery_run_view.py).
+BatteryRunScreen (battery_run_view.py); its comparisons (from the compare screen, ctrl+l, or
+`logitscope compare --session`) by `v`, each opening read-only in the compare screen.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
                 tooltip="The exact prompt of the turn under the cursor, with its configuration, as saved"),
         Binding("b", "battery_runs", "Batteries", id="replay_battery_runs",
                 tooltip="The session's battery runs: open one's results and records, read-only"),
+        Binding("v", "comparisons", "Comparisons", id="replay_comparisons",
+                tooltip="The session's comparisons: open one side by side, read-only"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -168,6 +171,9 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
         runs = len(self.session.battery_runs)
         if runs:
             parts.append(f"{runs} battery run{'s' if runs != 1 else ''} (b)")
+        comparisons = len(self.session.comparisons)
+        if comparisons:
+            parts.append(f"{comparisons} comparison{'s' if comparisons != 1 else ''} (v)")
         if self.session.problems:
             parts.append(f"{len(self.session.problems)} damaged skipped")
         line = Content(" │ ".join(parts))
@@ -201,9 +207,12 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
             self.app.push_screen(PromptModal(report))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """`b` is offered (in the footer too) only for a session with battery runs."""
+        """`b` is offered (in the footer too) only for a session with battery runs, `v` only for
+        one with comparisons."""
         if action == "battery_runs":
             return len(self.session.battery_runs) > 0
+        if action == "comparisons":
+            return len(self.session.comparisons) > 0
         return super().check_action(action, parameters)
 
     def action_battery_runs(self) -> None:
@@ -219,6 +228,21 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
                 self.app.push_screen(BatteryRunScreen(self.session, index))
 
         self.app.push_screen(BatteryRunsModal(self.session), chosen)
+
+    def action_comparisons(self) -> None:
+        """v: pick one of the session's comparisons and open it side by side, read-only."""
+        from .comparisons_modal import ComparisonsModal
+        from .live_compare import LiveCompareScreen
+
+        if not len(self.session.comparisons):
+            self.notify("This session has no comparisons.", timeout=3)
+            return
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self.app.push_screen(LiveCompareScreen.replaying(self.session, index, self.app.settings))
+
+        self.app.push_screen(ComparisonsModal(self.session), chosen)
 
     def action_close(self) -> None:
         if self.rerunning:  # the worker drives the app's backend: the main screen must not yet
