@@ -101,11 +101,16 @@ def run_lockstep(backend: LlamaBackend, request: CompareRequest, cancelled: Call
         for i, lane in enumerate(lanes):
             if lane.finish is not None:
                 continue
-            token = forced[position] if teacher_forced else backend._sample(lane.chain, lane.logits)
+            trace = None
+            if teacher_forced:
+                token = forced[position]
+            else:
+                token, trace = backend._sample_traced(lane.chain, lane.logits)
             ended = backend._is_end(token)
             quiet = backend._is_control(token) or (ended and not teacher_forced)
             text = "" if quiet else lane.assembler.feed(backend._piece(token))
-            step = backend._step(position, token, text, lane.logits, request.top_k_probs, forced=teacher_forced)
+            step = backend._step(position, token, text, lane.logits, request.top_k_probs, forced=teacher_forced,
+                                 trace=trace)
             lane.steps.append(step)
             lane.text.append(text)
             steps[i], rows[i], tokens[i] = step, lane.logits, token

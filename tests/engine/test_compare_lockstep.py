@@ -44,7 +44,8 @@ def lanes(lora):
 
 
 def numbers(steps):
-    return [(s.id, s.logprob, s.entropy, s.rank, tuple((t.id, t.logprob) for t in s.top)) for s in steps]
+    return [(s.id, s.logprob, s.entropy, s.rank, tuple((t.id, t.logprob) for t in s.top), s.post, s.sampler)
+            for s in steps]
 
 
 def run(backend, request) -> tuple[list, CompareResult]:
