@@ -287,15 +287,16 @@ def _number(value: float, digits: int = 3) -> str:
     return "–" if math.isnan(value) else "∞" if math.isinf(value) else f"{value:.{digits}f}"
 
 
+PAIR_LEGEND = "pairs a vs b: mean KL(a‖b)/KL(b‖a) · mean JS · positions that differ · mean P_a(b's token)/P_b(a's)"
+
+
 def pair_line(pair: PairSummary, names: Sequence[str]) -> str:
-    """`base vs pirate: mean KL 0.123 / 0.456 · JS 0.05 · 3/12 positions differ (first at 4) ·
-    P_base(pirate's token) 0.41 · P_pirate(base's) 0.38`."""
-    a, b = names[pair.a], names[pair.b]
-    first = f" (first at {pair.first_difference})" if pair.first_difference is not None else ""
-    return (f"{a} vs {b}: mean KL {_number(pair.mean_kl_ab)} / {_number(pair.mean_kl_ba)} · JS "
-            f"{_number(pair.mean_js)} · {pair.differing}/{pair.positions} positions differ{first} · "
-            f"P_{a}({b}'s token) {_number(pair.mean_prob_a_of_b, 2)} · "
-            f"P_{b}({a}'s) {_number(pair.mean_prob_b_of_a, 2)}")
+    """`base vs pirate: KL 0.123/0.456 · JS 0.050 · 3/12 differ (first 4) · P 0.41/0.38`: the
+    numbers PAIR_LEGEND names, short enough for one line with four lanes' six pairs."""
+    first = f" (first {pair.first_difference})" if pair.first_difference is not None else ""
+    return (f"{names[pair.a]} vs {names[pair.b]}: KL {_number(pair.mean_kl_ab)}/{_number(pair.mean_kl_ba)} · "
+            f"JS {_number(pair.mean_js)} · {pair.differing}/{pair.positions} differ{first} · "
+            f"P {_number(pair.mean_prob_a_of_b, 2)}/{_number(pair.mean_prob_b_of_a, 2)}")
 
 
 def lane_label(lane: CompareLane) -> str:

@@ -79,8 +79,8 @@ async def test_the_strip_marks_divergence_and_the_first_difference_is_underlined
             assert any(span.start <= sky < span.end and "underline" in str(span.style) for span in text.spans)
         summary = str(screen.query_one("#lc-summary").render())
         assert "first difference at position 3" in summary
-        assert "current vs empty-system: mean KL 0.698 / 0.644" in summary
-        assert "1/8 positions differ (first at 3)" in summary and "P_current(empty-system's token) 0.47" in summary
+        assert "current vs empty-system: KL 0.698/0.644 · JS 0.134 · 1/8 differ (first 3) · P 0.47/0.51" in summary
+        assert "pairs a vs b: mean KL(a‖b)/KL(b‖a)" in summary
 
 
 async def test_the_cursor_drives_the_inspector_aligned_by_token(make_app):

@@ -39,6 +39,7 @@ from sessions.comparisons import new_comparison
 from .. import messages as m
 from ..choice_model import ChoiceQuestion
 from ..compare_model import (
+    PAIR_LEGEND,
     PRESETS,
     LiveComparison,
     Thresholds,
@@ -311,8 +312,10 @@ class LiveCompareScreen(Screen[None]):
             self.comparison.result = event.result
             journaled = self._journal(job, event.result)
             stopped = any(lane.finish_reason == "cancelled" for lane in event.result.lanes)
+            forced = f", teacher-forced on {job.request.forced_from}'s answer" if job.request.forced_from else ""
             self._status(f"{'Stopped' if stopped else 'Done'}: {self.comparison.positions} positions under "
-                         f"{', '.join(self.comparison.names)}" + (" · journaled in the session" if journaled else ""))
+                         f"{', '.join(self.comparison.names)}{forced}"
+                         + (" · journaled in the session" if journaled else ""))
         else:
             self._report(event.error, f"The comparison failed after {self.comparison.positions} positions: ")
         self.render_comparison()
@@ -348,7 +351,7 @@ class LiveCompareScreen(Screen[None]):
         first_text = "the chosen tokens never differ" if first is None else f"first difference at position {first}"
         legend = (f"{first_text} · strip: {GLYPHS[1]} JS > {self.thresholds.js:g}, {GLYPHS[2]} JS > "
                   f"{self.thresholds.js_strong:g}, {GLYPHS[3]} tokens differ")
-        self.query_one("#lc-summary", Static).update(Content("\n".join([legend, *lines])))
+        self.query_one("#lc-summary", Static).update(Content("\n".join([legend, PAIR_LEGEND, *lines])))
         self.query_one(CompareInspector).show(comparison, self.cursor)
 
     # ----- keys ---------------------------------------------------------------------------------
