@@ -7,7 +7,8 @@ way (bytes, UTF-8, the same on every platform). Markdown is for notes and issues
 re-encodes every readable turn in the current format, so it is itself a valid session (damaged
 records left behind); the HTML export lives in sessions/html.py. Battery runs come after the
 turns: in JSONL as their own lines, for people as a list of each run (`describe_battery_run`)
-with its summary rows (`summary_cells`).
+with its summary rows (`summary_cells`); so do comparisons (each configuration's answer and each
+pair's summary, `describe_comparison`; in HTML one column per configuration).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from engine.types import ChoiceResult, GenerationResult, ScoreResult
 
 from .batteries.summary import SummaryRow
 from .battery_runs import BatteryRun, battery_line
+from .comparison_text import answer_line, lane_configuration, pair_line
+from .comparisons import ComparisonRecord, comparison_line
 from .errors import SessionError
 from .format import header_line, turn_line
 from .journal import Session
@@ -31,9 +34,10 @@ from .partial import failed
 
 
 def export_jsonl(session: Session) -> bytes:
-    """The header, every readable turn, then every readable battery run."""
+    """The header, every readable turn, then every readable battery run and comparison."""
     return (header_line(session.header) + b"".join(turn_line(t) for t in session.turns)
-            + b"".join(battery_line(r) for r in session.battery_runs))
+            + b"".join(battery_line(r) for r in session.battery_runs)
+            + b"".join(comparison_line(c) for c in session.comparisons))
 
 
 def describe_config(turn: Turn) -> list[str]:
@@ -142,12 +146,35 @@ def battery_run_markdown(number: int, run: BatteryRun) -> list[str]:
     return out
 
 
+def describe_comparison(record: ComparisonRecord) -> list[str]:
+    """What a comparison was, for the Markdown and HTML exports: the prompt, how it was decoded,
+    and each pair's summary line."""
+    prompt = record.request.messages[-1].content if record.request.messages else ""
+    forced = (f"teacher-forced on {record.request.forced_from}'s answer" if record.request.forced_from
+              else "teacher-forced on a given text" if record.request.forced_ids else "each configuration sampled")
+    model = Path(record.result.lanes[0].provenance.model_path).name if record.result.lanes else "unknown"
+    return [f"Prompt: {prompt}", f"Decoding: {forced}, {len(record.steps)} positions"
+            + ("; stopped" if record.stopped else ""), f"Model: {model}", f"Ended: {record.created}",
+            *(pair_line(record.names, p) for p in record.result.pairs)]
+
+
+def comparison_markdown(number: int, record: ComparisonRecord) -> list[str]:
+    out = [f"## Comparison {number} · {', '.join(record.names)} · {record.created}", ""]
+    out += [f"- {line}" for line in describe_comparison(record)] + [""]
+    for lane, answer in zip(record.request.lanes, record.result.lanes, strict=True):
+        out += [f"**{lane.name}** ({lane_configuration(lane)}) {answer_line(answer)}:", ""]
+        out += _quote(answer.text) + [""]
+    return out
+
+
 def export_markdown(session: Session) -> str:
     h = session.header
     out = [f"# Session: {h.name}", "", f"- Id: `{h.id}`", f"- Created: {h.created}",
            f"- Turns: {len(session.turns)}"]
     if session.battery_runs:
         out.append(f"- Battery runs: {len(session.battery_runs)}")
+    if session.comparisons:
+        out.append(f"- Comparisons: {len(session.comparisons)}")
     if h.origin:
         out.append(f"- Derived from `{h.origin.session}` ({h.origin.relation}: {h.origin.config})")
     out.append("")
@@ -155,6 +182,8 @@ def export_markdown(session: Session) -> str:
         out += turn_markdown(number, turn)
     for number, run in enumerate(session.battery_runs, 1):
         out += battery_run_markdown(number, run)
+    for number, record in enumerate(session.comparisons, 1):
+        out += comparison_markdown(number, record)
     return "\n".join(out) + "\n"
 
 

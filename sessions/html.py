@@ -5,7 +5,10 @@ no JavaScript at all. Each token's background is tinted by the probability the m
 (red unlikely, green likely); hovering a token shows its top-k (a CSS tooltip, plus a plain
 `title` attribute), and every token has an anchor (`#t3-17`: turn 3, position 17) whose tooltip
 stays open when the page is opened at that address. Battery runs follow the turns, each with
-what it was and its summary rows in a table (`#battery3`: the third run).
+what it was and its summary rows in a table (`#battery3`: the third run), then comparisons, one
+column per configuration, tokens tinted the same way and the positions where the chosen tokens
+differ from another configuration's underlined (`#comparison2`; a token `#c2-1-5`: comparison 2,
+configuration 1, position 5).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import math
 from engine.types import ChoiceResult, GenerationResult, TokenStep
 
 from .battery_runs import BatteryRun
-from .export import SUMMARY_COLUMNS, describe_battery_run, describe_config, summary_cells
+from .comparison_text import answer_line, lane_configuration
+from .comparisons import ComparisonRecord
+from .export import SUMMARY_COLUMNS, describe_battery_run, describe_comparison, describe_config, summary_cells
 from .journal import Session
 from .model import Turn
 
@@ -45,6 +50,11 @@ h1{font-size:22px;margin:0 0 4px}
 .legend span{width:34px;height:14px;display:inline-block;border-radius:2px}
 table.opts{border-collapse:collapse;font-size:14px}
 table.opts td,table.opts th{border-bottom:1px solid #e6e9ed;padding:3px 10px;text-align:left}
+.lanes{display:grid;gap:12px}
+.lane h3{font-size:14px;margin:4px 0}
+.lane .meta{padding-left:0;list-style:none}
+.t.differ{text-decoration:underline wavy #c0392b;text-underline-offset:4px}
+.t.first{box-shadow:inset 0 -3px 0 #c0392b}
 """
 
 
@@ -61,7 +71,8 @@ def _shown(text: str) -> str:
 RICH_TOOLTIP_LIMIT = 20_000  # tokens; above it, hover shows the plain `title` only (file size)
 
 
-def _token(turn_no: int, step: TokenStep, rich: bool) -> str:
+def _token(anchor: str, step: TokenStep, rich: bool, mark: str = "", note: str = "") -> str:
+    """One token's span: `anchor` its id, `mark` extra classes, `note` a line added to its tip."""
     rows = []
     tips = []
     for alt in step.top:
@@ -71,7 +82,7 @@ def _token(turn_no: int, step: TokenStep, rich: bool) -> str:
                     f"</td></tr>")
         tips.append(f"{_shown(alt.text)} {alt.prob:.3f}")
     head = (f"#{step.i} id {step.id} · p {step.prob:.3f} · rank {step.rank} · "
-            f"entropy {step.entropy:.2f} nats{' · forced' if step.forced else ''}")
+            f"entropy {step.entropy:.2f} nats{' · forced' if step.forced else ''}{note}")
     title = html.escape(head + "\n" + "\n".join(tips), quote=True)
     if step.text:
         body = html.escape(step.text).replace("\n", '<span class="ctl">↵</span>\n')
@@ -80,7 +91,7 @@ def _token(turn_no: int, step: TokenStep, rich: bool) -> str:
         body = f'<span class="ctl">{html.escape(raw if raw.isprintable() and raw else "·")}</span>'
     tip = (f'<span class="tip">{html.escape(head)}<table>{"".join(rows)}</table></span>'
            if rich else "")
-    return (f'<span class="t" id="t{turn_no}-{step.i}" style="background:{tint(step.prob)}" '
+    return (f'<span class="t{mark}" id="{anchor}" style="background:{tint(step.prob)}" '
             f'title="{title}">{body}{tip}</span>')
 
 
@@ -103,7 +114,7 @@ def _turn(turn_no: int, turn: Turn, rich: bool) -> str:
     else:
         label = ("Assistant" if isinstance(result, GenerationResult) else
                  f"Scored continuation · total log-probability {result.total_logprob:.3f}")
-        tokens = "".join(_token(turn_no, s, rich) for s in turn.steps)
+        tokens = "".join(_token(f"t{turn_no}-{s.i}", s, rich) for s in turn.steps)
         parts.append(f'<div class="who">{html.escape(label)}</div><div class="answer">{tokens}</div>')
     parts.append("</section>")
     return "".join(parts)
@@ -122,19 +133,56 @@ def _battery_run(number: int, run: BatteryRun) -> str:
     return "".join(parts)
 
 
+def _differences(record: ComparisonRecord, lane: int) -> dict[int, list[str]]:
+    """Position -> the configurations whose chosen token differs from lane `lane`'s there."""
+    names = record.names
+    out: dict[int, list[str]] = {}
+    for step in record.steps:
+        for pair in step.pairs:
+            if pair.differ and lane in (pair.a, pair.b):
+                out.setdefault(step.position, []).append(names[pair.b if pair.a == lane else pair.a])
+    return out
+
+
+def _comparison(number: int, record: ComparisonRecord, rich: bool) -> str:
+    meta = "".join(f"<li>{html.escape(line)}</li>" for line in describe_comparison(record))
+    columns = []
+    for i, (lane, answer) in enumerate(zip(record.request.lanes, record.result.lanes, strict=True)):
+        differ = _differences(record, i)
+        first = min(differ, default=None)
+        tokens = "".join(
+            _token(f"c{number}-{i}-{s.i}", s, rich,
+                   (" differ" if s.i in differ else "") + (" first" if s.i == first else ""),
+                   f" · differs from {', '.join(differ[s.i])}" if s.i in differ else "")
+            for s in answer.steps)
+        columns.append(f'<div class="lane"><h3>{html.escape(lane.name)}</h3><ul class="meta">'
+                       f"<li>{html.escape(lane_configuration(lane))}</li><li>{html.escape(answer_line(answer))}</li>"
+                       f'</ul><div class="answer">{tokens}</div></div>')
+    lanes = len(columns)
+    return (f'<section class="turn comparison" id="comparison{number}">'
+            f"<h2>Comparison {number} · {html.escape(', '.join(record.names))}</h2>"
+            f'<ul class="meta">{meta}</ul>'
+            f'<div class="lanes" style="grid-template-columns:repeat({lanes},minmax(0,1fr))">{"".join(columns)}</div>'
+            "</section>")
+
+
 def export_html(session: Session, rich_tooltips: bool | None = None) -> str:
     """The page; `rich_tooltips` (default: up to RICH_TOOLTIP_LIMIT tokens) adds the CSS top-k
     table to each token besides its `title` (about 1 KB a token)."""
     h = session.header
     total = sum(len(t.steps) for t in session.turns)
-    rich = total <= RICH_TOOLTIP_LIMIT if rich_tooltips is None else rich_tooltips
+    compared = sum(len(lane.steps) for c in session.comparisons for lane in c.result.lanes)
+    rich = total + compared <= RICH_TOOLTIP_LIMIT if rich_tooltips is None else rich_tooltips
     legend = "".join(f'<span style="background:{tint(p / 10)}"></span>' for p in range(11))
     origin = (f" · derived from {html.escape(h.origin.session)} ({html.escape(h.origin.relation)}: "
               f"{html.escape(h.origin.config)})" if h.origin else "")
     turns = "\n".join([_turn(n, t, rich) for n, t in enumerate(session.turns, 1)]
-                      + [_battery_run(n, r) for n, r in enumerate(session.battery_runs, 1)])
+                      + [_battery_run(n, r) for n, r in enumerate(session.battery_runs, 1)]
+                      + [_comparison(n, c, rich) for n, c in enumerate(session.comparisons, 1)])
     runs = len(session.battery_runs)
     battery_runs = f" · {runs} battery run{'s' if runs != 1 else ''}" if runs else ""
+    comparisons = len(session.comparisons)
+    battery_runs += f" · {comparisons} comparison{'s' if comparisons != 1 else ''}" if comparisons else ""
     mean_p = (math.fsum(s.prob for t in session.turns for s in t.steps) / total) if total else 0.0
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -148,7 +148,8 @@ class _Reader:
             raise self.fail(given[0], "sampling keys are not taken here: a battery samples as each "
                                       "question says (battery run's --temperature and --seed); they are "
                                       "for compare")
-        return replace(self.sampling_defaults, **{key: self._sampling_value(key, values[key]) for key in given})
+        changes: dict[str, Any] = {key: self._sampling_value(key, values[key]) for key in given}
+        return replace(self.sampling_defaults, **changes)
 
     def _sampling_value(self, key: str, value: Any) -> float | int:
         if key in _WHOLE_SAMPLING:

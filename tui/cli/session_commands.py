@@ -17,9 +17,11 @@ from typing import Any
 from engine.errors import EngineError
 from engine.types import AdapterSpec, SystemPrompt
 from sessions import Session, SessionError, SessionOrigin, SessionStore
+from sessions.comparison_text import answer_line, lane_header, pair_line
 from sessions.export import FORMATS, one_of, write_export
 from sessions.partial import FAILED, failed
 
+from .compare_output import comparison_json
 from .jsonout import print_json, to_jsonable
 from .options import adapter_specs, add_threads_option
 
@@ -161,6 +163,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         note = f"  [{i.problems} damaged record(s) skipped]" if i.problems else ""
         origin = f"  ({i.origin.relation} of {i.origin.session})" if i.origin else ""
         runs = f" + {i.battery_runs} battery run{'' if i.battery_runs == 1 else 's'}" if i.battery_runs else ""
+        runs += f" + {i.comparisons} comparison{'' if i.comparisons == 1 else 's'}" if i.comparisons else ""
         print(f"{i.id:<28} {i.created[:19]:<20} {i.turns:>5} turns{runs}  {i.model or '-'}  "
               f"{i.name if i.name != i.id else ''}{origin}{note}  {Path(i.path).name}")
     return 0
@@ -168,14 +171,29 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def session_json(session: Session) -> dict[str, Any]:
     """`session show --json`: the header, every turn (steps as in `ask --json`), every battery run
-    (with its summary rows and results records, and its `status`), the problems."""
+    (with its summary rows and results records, and its `status`), every comparison (as
+    `compare --json` prints it, with its id and time), the problems."""
     return {
         "path": str(session.path),
         "header": session.header,
         "problems": session.problems,
         "turns": session.turns,
         "battery_runs": [{**to_jsonable(run), "status": run.status} for run in session.battery_runs],
+        "comparisons": [{"id": c.id, "created": c.created, "note": c.note,
+                         **comparison_json(c.request, c.steps, c.result)} for c in session.comparisons],
     }
+
+
+def _show_comparisons(session: Session) -> None:
+    for n, record in enumerate(session.comparisons, 1):
+        print(f"\n[comparison {n}] {record.id} {record.created}  {record.describe()}")
+        if record.request.messages:
+            print(f"    user: {record.request.messages[-1].content}")
+        for lane, answer in zip(record.request.lanes, record.result.lanes, strict=True):
+            print(f"    {lane_header(lane)}")
+            print(f"      {answer.text}  {answer_line(answer)}")
+        for summary in record.result.pairs:
+            print(f"    {pair_line(record.names, summary)}")
 
 
 def _show_battery_runs(session: Session) -> None:
@@ -192,9 +210,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(session_json(session))
         return 0
     h = session.header
-    runs = len(session.battery_runs)
+    runs, comparisons = len(session.battery_runs), len(session.comparisons)
     print(f"{h.name}  ({h.id}, created {h.created}, {len(session.turns)} turns"
-          + (f", {runs} battery run{'s' if runs != 1 else ''}" if runs else "") + f")  {session.path}")
+          + (f", {runs} battery run{'s' if runs != 1 else ''}" if runs else "")
+          + (f", {comparisons} comparison{'s' if comparisons != 1 else ''}" if comparisons else "")
+          + f")  {session.path}")
     if h.origin:
         print(f"derived from {h.origin.session} by {h.origin.relation}: {h.origin.config}")
     for n, turn in enumerate(session.turns, 1):
@@ -214,6 +234,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         if failed(turn):  # the answer is what it said before the error (its note)
             print(f"    failed (finish reason {FAILED}): {turn.note or 'the generation failed'}")
     _show_battery_runs(session)
+    _show_comparisons(session)
     return 0
 
 
