@@ -155,3 +155,17 @@ def test_ctrl_c_from_a_terminal_stops_cleanly_and_keeps_what_is_done(configs, tm
     assert 3 <= data["configurations"][0]["n_tokens"] < 1500
     session = SessionStore(tmp_path / "data").open("stopped")
     assert session.comparisons[0].stopped and session.comparisons.describe(0).endswith("; stopped")
+
+
+def test_every_json_field_is_documented():
+    """The JSON is public interface: each key compare --json prints is named in docs/compare.md."""
+    import random
+
+    from sessions.synthetic_comparison import comparison
+    from tui.cli.compare_output import comparison_json
+
+    data = {**comparison_json(*comparison(random.Random(1), 3, 4)), "forced_text": None, "session": None}
+    docs = (ROOT / "docs" / "compare.md").read_text()
+    keys = set(data) | set(data["configurations"][0]) | set(data["pairs"][0]) | set(data["pairs"][0]["summary"])
+    keys |= set(data["pairs"][0]["positions"][0])
+    assert not {k for k in keys if f"`{k}`" not in docs}
