@@ -13,6 +13,7 @@ counter asks a generation to stop between tokens: generation N stops once the co
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 import traceback
@@ -140,6 +141,9 @@ HANDLERS: dict[Command, Callable[[_Worker, Any], Any]] = {
 
 
 def worker_main(conn: Any, cancelled_through: Any, log_path: str) -> None:
+    # A terminal's Ctrl-C goes to the whole process group; the parent decides what it means (a
+    # cancel between tokens, a close), so the worker must not die of it mid-answer.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     log = _redirect_output(log_path)
     os.environ.setdefault("GGML_NO_BACKTRACE", "1")  # an abort must not launch gdb
     print(f"--- logitscope engine worker pid {os.getpid()} ---", file=log)

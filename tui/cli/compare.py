@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -111,32 +110,6 @@ def lanes(found: tuple[Configuration, ...], sampling: SamplingSettings) -> tuple
     return tuple(out)
 
 
-def start_shielded(backend: LocalBackend) -> None:
-    """Start the worker (and load the model) from a thread that blocks SIGINT. The worker inherits
-    the blocked signal, so a terminal's Ctrl-C, sent to the whole process group, reaches only this
-    process, which cancels the comparison; the worker finishes the position in flight and sends
-    what is done (unshielded, it would die of the KeyboardInterrupt and take the result with it).
-    Ctrl-C during the load still interrupts it: this thread waits and the main thread gets it."""
-    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows has no process groups' SIGINT
-        backend.start()
-        return
-    failure: list[BaseException] = []
-
-    def start() -> None:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            backend.start()
-        except BaseException as exc:  # handed to the main thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=start, name="logitscope-compare-start", daemon=True)
-    thread.start()
-    while thread.is_alive():
-        thread.join(0.1)
-    if failure:
-        raise failure[0]
-
-
 @contextmanager
 def _cancel_on_interrupt(backend: LocalBackend) -> Iterator[list[bool]]:
     """The first Ctrl-C cancels the comparison (the worker ends it after the position in flight
@@ -164,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     every, found = configurations(args, sampling)
     forced_text = None
     with LocalBackend(options.model_config(args)) as backend:
-        start_shielded(backend)
+        backend.start()  # the worker ignores SIGINT (engine/worker.py): Ctrl-C cancels below
         request = CompareRequest((Message("user", args.prompt),), lanes(found, sampling),
                                  max_tokens=args.max_tokens, top_k_probs=options.top_k_probs(args))
         if args.forced is not None:
