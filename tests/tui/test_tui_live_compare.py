@@ -111,9 +111,13 @@ async def test_jump_keys_walk_the_divergent_positions(make_app):
         for _ in range(5):
             await pilot.press("n")
             seen.append(screen.cursor)
-        assert seen == [2, 3, 4, 6, 6]  # JS above 0.05 or tokens differ; none after 6
+        assert seen == [2, 3, 4, 6, 6]  # from 0: JS above 0.05 or tokens differ; none after 6
         await pilot.press("p", "p")
         assert screen.cursor == 3
+        await pilot.press("shift+right")
+        assert screen.cursor == 4
+        await pilot.press("shift+left", "shift+left", "shift+left", "shift+left")
+        assert screen.cursor == 0  # from 4: 3, 2, 0 (1 is calm), then nothing earlier
         await pilot.press("end", "f")
         assert screen.cursor == 3
 

@@ -9,8 +9,8 @@ own, one seed for all. `Backend.compare` decodes them in lockstep on the loaded 
 
 Per position the strip shows how far apart the lanes' distributions are (JS against the config's
 `[compare]` thresholds) and where the chosen tokens differ; the first difference is underlined in
-every lane; a line per pair sums it up. The cursor (← →, Home/End, n/p: next/previous divergent
-position, f: the first difference) drives the inspector: every lane's top-k there, aligned by
+every lane; a line per pair sums it up. The cursor (← →, Home/End, n/p or shift+← →: the
+next/previous divergent position, f: the first difference) drives the inspector: every lane's top-k there, aligned by
 token. F3 toggles teacher-forced: every lane scored on lane 1's answer. A lane on another model
 is refused with a message (one worker holds one model). Every comparison that ends, finished or
 stopped, is journaled (SessionRecorder.record_comparison); replay's `v` opens one read-only here,
@@ -88,9 +88,10 @@ class LiveCompareScreen(Screen[None]):
         Binding("right", "cursor(1)", "Next position", id="live_compare_right", show=False),
         Binding("home", "cursor_edge(0)", "First position", id="live_compare_home", show=False),
         Binding("end", "cursor_edge(1)", "Last position", id="live_compare_end", show=False),
-        Binding("n", "jump(1)", "Next divergence", id="live_compare_next",
+        # n/p, and shift+arrows as the chat's jump keys: the criterion here is "two lanes diverge"
+        Binding("n,shift+right", "jump(1)", "Next divergence", id="live_compare_next",
                 tooltip="The next position where two lanes diverge (JS above the threshold, or tokens differ)"),
-        Binding("p", "jump(-1)", "Prev divergence", id="live_compare_prev"),
+        Binding("p,shift+left", "jump(-1)", "Prev divergence", id="live_compare_prev"),
         Binding("f", "first_difference", "First difference", id="live_compare_first"),
         Binding("escape", "back", "Stop / back", id="live_compare_back",
                 tooltip="Stop the comparison (what is done is kept and journaled); otherwise back"),
