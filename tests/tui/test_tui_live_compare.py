@@ -1,23 +1,26 @@
 """The live compare screen (ctrl+l) on the scripted fake backend: lanes streamed side by side, the
 divergence strip and the first difference, the cursor and the inspector's rows aligned by token,
 the jump keys, the teacher-forced toggle, the lanes (presets, a configs file, another model
-refused), the config's thresholds, and every comparison journaled and replayed without a model."""
+refused), the config's thresholds, and every comparison journaled (the recorder's line, a failed
+write reported) and replayed without a model."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 from pilot_helpers import settle
 
 from engine.compare import CompareLane
 from engine.types import AdapterSpec, Configuration, SamplingSettings, SystemMode, SystemPrompt
-from sessions import Session, SessionStore
+from sessions import Session, SessionStore, new_comparison
+from sessions.synthetic_comparison import comparison
 from tui.compare_model import Thresholds
 from tui.config import load_settings
 from tui.screens.comparisons_modal import ComparisonsModal
 from tui.screens.live_compare import LiveCompareScreen
 from tui.screens.replay import ReplayScreen
-from tui.session_recorder import NewSession
+from tui.session_recorder import NewSession, SessionRecorder
 from tui.widgets.compare_inspector import CompareInspector
 from tui.widgets.compare_lanes import DivergenceStrip, LaneColumn
 
@@ -241,3 +244,29 @@ async def test_replay_offers_v_only_for_a_session_with_comparisons(make_app):
         await settle(pilot)
         assert app.screen.check_action("comparisons", ()) is False
         assert "comparison" not in str(app.screen.query_one("#status").render())
+
+
+def synthetic_record():
+    return new_comparison(*comparison(random.Random(2), n_lanes=2, n_tokens=5))
+
+
+def test_the_recorder_writes_one_comparison_line_creating_the_session(isolated_dirs):
+    created: list[Session] = []
+    recorder = SessionRecorder(NewSession(SessionStore(), "compares"), on_created=created.append)
+    record = synthetic_record()
+    assert recorder.record_comparison(record).result(10) == record.id
+    recorder.close()
+    [session] = created
+    lines = session.path.read_bytes().splitlines()
+    assert len(lines) == 2 and lines[1].startswith(b'{"type":"comparison"')
+    assert Session.open(session.path).comparisons[0].steps == record.steps
+
+
+def test_a_failed_comparison_write_is_reported(isolated_dirs):
+    session = SessionStore().create("doomed")
+    errors: list[str] = []
+    recorder = SessionRecorder(session, on_error=errors.append)
+    session.path.unlink()
+    assert recorder.record_comparison(synthetic_record()).result(10) is None
+    recorder.close()
+    assert errors and "Could not journal the comparison to session 'doomed'" in errors[0]
