@@ -10,16 +10,23 @@ LOGITSCOPE_CONFIG environment variable names another). Example:
     [ui]
     tint = "entropy"    # probability | entropy | rank
     top_k_probs = 10
+
+    [explore]           # what the jump keys (shift+→ / shift+←) stop at
+    entropy_above = 2.0 # nats
+    prob_below = 0.2    # the chosen token's probability
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import EngineError
 from engine.locations import config_path
+
+from .jumps import JumpThresholds
 
 TINT_MODES = ("probability", "entropy", "rank")
 
@@ -36,6 +43,7 @@ class Settings:
     tint: str = "probability"
     top_k_probs: int = 10
     source: str = ""  # the file these came from, for the help screen
+    explore: JumpThresholds = JumpThresholds()  # the jump keys' thresholds
 
     def key_for(self, binding_id: str, default: str) -> str:
         return self.keymap.get(binding_id, default)
@@ -60,4 +68,26 @@ def load_settings(path: Path | None = None) -> Settings:
     top_k = ui.get("top_k_probs", 10)
     if not isinstance(top_k, int) or not 1 <= top_k <= 100:
         raise ConfigError(f"{path}: ui.top_k_probs must be an integer from 1 to 100.")
-    return Settings(dict(keymap), tint, top_k, str(path))
+    return Settings(dict(keymap), tint, top_k, str(path), parse_explore(data, str(path)))
+
+
+EXPLORE_LIMITS = {"entropy_above": (0.0, math.inf), "prob_below": (0.0, 1.0)}
+
+
+def parse_explore(data: dict, source: str = "the config file") -> JumpThresholds:
+    """The `[explore]` table: `entropy_above` (nats, 0 or more; default 2.0) and `prob_below`
+    (0 to 1; default 0.2); ConfigError naming the key for anything else."""
+    table = data.get("explore", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [explore] must be a table.")
+    values = {"entropy_above": JumpThresholds.entropy_above, "prob_below": JumpThresholds.prob_below}
+    for key, value in table.items():
+        if key not in EXPLORE_LIMITS:
+            raise ConfigError(f"{source}: [explore] has an unknown key {key!r} ({', '.join(EXPLORE_LIMITS)}).")
+        low, high = EXPLORE_LIMITS[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high \
+                or math.isinf(value):
+            bounds = "0 or more" if math.isinf(high) else f"from {low:g} to {high:g}"
+            raise ConfigError(f"{source}: explore.{key} must be a number {bounds}, not {value!r}.")
+        values[key] = float(value)
+    return JumpThresholds(values["entropy_above"], values["prob_below"])

@@ -4,8 +4,9 @@ The help screen and the command palette read this same table, so what they list 
 keys do. Function keys and ctrl keys work from anywhere, even while typing a message. No action
 sits on a letter: a printable key typed while the transcript has focus goes to the message box
 (stray typing after an Escape must not regenerate or edit anything). The transcript keeps the
-arrows, Home/End and [ ] (switching branches changes nothing); the keys 1-5 branch from an
-alternative while the inspector's list has focus (Tab from the transcript).
+arrows, Home/End, shift+arrows (the jump keys, tui/jumps.py) and [ ] (switching branches changes
+nothing); the keys 1-5 branch from an alternative while the inspector's list has focus (Tab from
+the transcript).
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("down", "answer(1)", "Next answer", id="answer_down", show=False),
     Binding("home", "cursor_edge(0)", "First token", id="cursor_first", show=False),
     Binding("end", "cursor_edge(1)", "Last token", id="cursor_last", show=False),
+    Binding("shift+right", "jump(1)", "Next match", id="jump_next", show=False,
+            tooltip="Jump to the answer's next position that matches the jump criterion"),
+    Binding("shift+left", "jump(-1)", "Previous match", id="jump_prev", show=False,
+            tooltip="Jump to the answer's previous position that matches the jump criterion"),
+    Binding("ctrl+j", "cycle_jump", "Jump criterion", id="jump_criterion", show=False,
+            tooltip="Cycle the jump criterion: entropy above, p(chosen) below ([explore] of the "
+                    "config file), rank > 0; the status bar shows it and how many positions match"),
     Binding("[", "switch_branch(-1)", "Previous branch", id="branch_prev", show=False),
     Binding("]", "switch_branch(1)", "Next branch", id="branch_next", show=False),
     *(Binding(str(n), f"branch_from({n - 1})", f"Branch from alternative {n}", id=f"branch_{n}", show=False,

@@ -20,6 +20,8 @@ from ..keymap import ALL_BINDINGS
 PANEL_KEYS = [  # short key names: the keys column does not wrap
     ("transcript", "any letter", "goes to the message box (no action sits on a letter)"),
     ("transcript", "[ ]", "switch between the answer's branches"),
+    ("transcript", "shift+← →", "jump to the previous / next position matching the criterion "
+                               "(ctrl+j cycles it: entropy above, p below, rank > 0)"),
     ("transcript", "Tab", "to the inspector's alternatives"),
     ("inspector", "↑ ↓ Enter", "branch from the highlighted alternative"),
     ("inspector", "1-5", "branch from that row (rows are keys; rank counts the tokens more likely, "
@@ -64,7 +66,8 @@ class HelpScreen(ModalScreen[None]):
                 "message box and the transcript. Actions sit on F-keys and ctrl keys, so they work "
                 "while you type; in the transcript, letters you type go to the message box. Rebind "
                 "any key by id in "
-                f"[keymap] of {self.settings.source or 'the config file (LOGITSCOPE_CONFIG)'}.",
+                f"[keymap] of {self.settings.source or 'the config file (LOGITSCOPE_CONFIG)'}; "
+                "the jump keys' thresholds are in [explore] (entropy_above, prob_below).",
                 id="help-intro", markup=False,
             )
             yield Static(bindings_table(self.settings), id="help-table")

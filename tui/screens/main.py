@@ -3,9 +3,10 @@
 It owns the chat state (conversation plus the settings for the next generation) and the token
 cursor, turns key presses and widget messages into changes of that state, and re-renders the
 widgets from it. Engine work lives in the EngineTasks mixin (engine_tasks.py), the token cursor
-and branching in Navigation (navigation.py), rendering the cursor's token in TokenView (shared
-with replay, token_view.py), panel messages in PanelEvents (panel_events.py). What the mixins
-need from this screen is the ChatHost protocol (host.py).
+and branching in Navigation (navigation.py), the jump keys in JumpKeys (jump_keys.py), rendering
+the cursor's token in TokenView (shared with replay, token_view.py), panel messages in
+PanelEvents (panel_events.py). What the mixins need from this screen is the ChatHost protocol
+(host.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from .battery import BatteryScreen
 from .choice import ChoiceScreen
 from .engine_tasks import EngineTasks
 from .help import HelpScreen
+from .jump_keys import JumpKeys
 from .live_compare import OPEN_BINDING, LiveCompareScreen
 from .navigation import Navigation
 from .panel_events import PanelEvents
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
     from ..app import LogitscopeApp
 
 
-class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
+class MainScreen(EngineTasks, Navigation, JumpKeys, TokenView, PanelEvents, Screen):
     BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS, OPEN_BINDING]
 
     if TYPE_CHECKING:  # the app this screen runs in (at run time, Textual's own property)
@@ -135,7 +137,13 @@ class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
             tok_s=result.tokens_per_s if result else None,
             activity=activity,
             session=self.app.recorder.name if self.app.recorder is not None else "",
+            jump=self.jump_status(),
         )
+
+    def render_turn(self, turn_index: int, follow: bool = False) -> None:
+        super().render_turn(turn_index, follow)
+        if self.cursor is not None and self.cursor[0] == turn_index:
+            self.refresh_status()  # the jump count follows the cursor's answer (redrawn only if changed)
 
     def watch_model_loading(self, loading: bool) -> None:
         self.query_one("#load-progress").display = loading
@@ -291,6 +299,7 @@ class MainScreen(EngineTasks, Navigation, TokenView, PanelEvents, Screen):
         await self.query_one(Transcript).rebuild([])
         self.query_one(Inspector).show(None)
         self.query_one(AnswerPlot).show([])
+        self.refresh_status()  # no answer left for the jump count
         self.query_one("#message", Input).focus()  # a new conversation starts with typing
 
 

@@ -1,8 +1,8 @@
 """Replay: a saved session exactly as it was (tints, inspector, plots, branches), with no model.
 
 It reuses the main screen's widgets (Transcript, Inspector, AnswerPlot), its token cursor
-(Navigation) and its rendering of the cursor's token (TokenView) on a read-only conversation
-rebuilt from the journal. Turns are shown a page at a time and decoded only when their page is
+(Navigation), its jump keys (JumpKeys) and its rendering of the cursor's token (TokenView) on a
+read-only conversation rebuilt from the journal. Turns are shown a page at a time and decoded only when their page is
 shown, so a 1,000-turn session opens at once. Grouping the records into turns and decoding a page
 read the file, so both run in a thread worker that posts the page back (ReplayPageDecoded);
 quick page keys add up and only the newest page asked for is shown. Re-running under the current
@@ -36,20 +36,22 @@ from ..streaming import StreamJob
 from ..widgets.inspector import Inspector
 from ..widgets.plot import AnswerPlot
 from ..widgets.transcript import Transcript
+from .jump_keys import JumpKeys
 from .navigation import Navigation
 from .replay_actions import ReplayActions
 from .text_modal import PromptModal
 from .token_view import TokenView
 
 _NAVIGATION = {"cursor_left", "cursor_right", "answer_up", "answer_down", "cursor_first",
-               "cursor_last", "branch_prev", "branch_next", "cycle_tint"}
+               "cursor_last", "branch_prev", "branch_next", "cycle_tint", "jump_next", "jump_prev",
+               "jump_criterion"}
 
 
 if TYPE_CHECKING:
     from ..app import LogitscopeApp
 
 
-class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
+class ReplayScreen(ReplayActions, Navigation, JumpKeys, TokenView, Screen):
     if TYPE_CHECKING:  # the app this screen runs in (at run time, Textual's own property)
         app = getters.app(LogitscopeApp)
 
@@ -176,10 +178,17 @@ class ReplayScreen(ReplayActions, Navigation, TokenView, Screen):
             parts.append(f"{comparisons} comparison{'s' if comparisons != 1 else ''} (v)")
         if self.session.problems:
             parts.append(f"{len(self.session.problems)} damaged skipped")
+        parts.append(self.jump_status())
         line = Content(" │ ".join(parts))
         if activity:
             line = Content.assemble((activity, "bold"), " │ ", line)
         self.query_one("#status", Static).update(Content(" ") + line, layout=False)
+
+    def render_turn(self, turn_index: int, follow: bool = False) -> None:
+        super().render_turn(turn_index, follow)
+        if self.cursor is not None and self.cursor[0] == turn_index and not self.rerunning:
+            self.refresh_status()  # the jump count follows the cursor's answer (a re-run's progress
+            # line keeps its activity: its next update recounts)
 
     # ----- keys --------------------------------------------------------------------------------
 

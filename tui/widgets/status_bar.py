@@ -1,4 +1,5 @@
-"""One line under the transcript: model, the configuration of the next answer, context, speed, activity.
+"""One line under the transcript: model, the configuration of the next answer, context, speed,
+the jump keys' criterion, activity.
 
 The adapters, system prompt and sampling are labelled "next:": they are what the next generation
 will use, not what made the answer under the cursor (each answer's header says that).
@@ -31,6 +32,7 @@ class StatusInfo:
     tok_s: float | None = None
     activity: str = ""
     session: str = ""  # the session every turn is journaled into
+    jump: str = ""  # the jump criterion and its matches in the cursor's answer ("" not shown)
 
 
 def adapter_label(spec: AdapterSpec) -> str:
@@ -52,6 +54,8 @@ class StatusBar(Widget):
             text.append(f"· {' '.join(sampling_parts(info.sampling))} ")
         text.append(f"│ ctx {info.ctx_used}/{info.ctx_size} " if info.ctx_size else "│ ctx – ")
         text.append(f"│ {info.tok_s:.1f} tok/s " if info.tok_s is not None else "│ – tok/s ")
+        if info.jump:
+            text.append(f"│ {info.jump} ")
         if info.session:
             text.append(f"│ session: {info.session} ")
         if info.activity:
