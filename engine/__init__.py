@@ -21,7 +21,7 @@ from .local import LocalBackend  # noqa: E402
 from .types import *  # noqa: E402,F401,F403
 
 __all__ = [
-    "AdapterError", "Backend", "CompareStream", "ContextOverflowError", "EngineClosedError", "EngineError", "GenerationStream",
-    "LocalBackend", "ModelLoadError", "RequestError", "TemplateError", "WorkerDiedError",
+    "AdapterError", "Backend", "CompareStream", "ContextOverflowError", "EngineClosedError", "EngineError",
+    "GenerationStream", "LocalBackend", "ModelLoadError", "RequestError", "TemplateError", "WorkerDiedError",
     "default_model_path",
 ]

@@ -47,6 +47,7 @@ class KvSequence:
     tokens: list[int] = field(default_factory=list)
     ends: dict[int, Any] = field(default_factory=dict)  # n tokens -> the logits after them
     last_used: int = 0
+    canonical: int = 0  # leading tokens whose cells a prompt decode computed (in prompt blocks)
 
     def logits_after(self, n: int) -> Any | None:
         """The saved logits after the first `n` tokens, if any (the cells must still hold them)."""
@@ -62,6 +63,7 @@ class KvSequence:
     def truncate(self, n: int) -> None:
         """Forget every token from position `n` on (the caller removed their cells)."""
         del self.tokens[n:]
+        self.canonical = min(self.canonical, n)
         for length in [length for length in self.ends if length > n]:
             del self.ends[length]
 
