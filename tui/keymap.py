@@ -38,6 +38,10 @@ MAIN_BINDINGS: list[Binding] = [
     Binding("ctrl+b", "battery", "Batteries", id="battery", show=False,
             tooltip="Batteries: run a shipped battery under the current and base configurations (or a "
                     "configs file) with progress, then read bars with intervals and each record"),
+    Binding("ctrl+l", "live_compare", "Compare live", id="live_compare", show=False,
+            tooltip="Compare live: the message box's question (or the selected turn's) under 2-4 "
+                    "configurations side by side (current, base, no or empty system prompt, or a configs "
+                    "file), divergence per position"),
     Binding("left", "cursor(-1)", "Previous token", id="cursor_left", show=False),
     Binding("right", "cursor(1)", "Next token", id="cursor_right", show=False),
     Binding("up", "answer(-1)", "Previous answer", id="answer_up", show=False),

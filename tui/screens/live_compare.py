@@ -60,12 +60,6 @@ from ..widgets.compare_lanes import GLYPHS, DivergenceStrip, LaneColumn
 from .choice import question_header
 from .text_modal import ErrorModal
 
-OPEN_BINDING = Binding(
-    "ctrl+l", "live_compare", "Compare live", id="live_compare", show=False,
-    tooltip="Compare live: the message box's question (or the selected turn's) under 2-4 configurations "
-            "side by side (current, base, no or empty system prompt, or a configs file), divergence per position")
-"""The main screen's key for this screen (tui/screens/main.py binds it)."""
-
 _LIVE_ONLY = {"run", "toggle_forced"}
 
 

@@ -40,7 +40,7 @@ from .choice import ChoiceScreen
 from .engine_tasks import EngineTasks
 from .help import HelpScreen
 from .jump_keys import JumpKeys
-from .live_compare import OPEN_BINDING, LiveCompareScreen
+from .live_compare import LiveCompareScreen
 from .navigation import Navigation
 from .panel_events import PanelEvents
 from .token_view import TokenView
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 
 class MainScreen(EngineTasks, Navigation, JumpKeys, TokenView, PanelEvents, Screen):
-    BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS, OPEN_BINDING]
+    BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS]
 
     if TYPE_CHECKING:  # the app this screen runs in (at run time, Textual's own property)
         app = getters.app(LogitscopeApp)
