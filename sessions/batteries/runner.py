@@ -13,6 +13,7 @@ configuration, so configurations are compared on the same random draws).
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from engine.seeds import MAX_SEED
 
 from . import readouts
 from .configs import Configuration
+from .errors import BatteryError
 from .format import Battery, BatteryItem, FreeReadout, NumberReadout, OptionsReadout, TraceReadout, WordsReadout
 from .results import ResultsWriter
 
@@ -35,10 +37,17 @@ class RunSettings:
     samples: int | None = None        # free questions: overrides the file's `samples`
     temperature: float | None = None  # free questions: overrides the file's `temperature`
     seed: int = 0                     # free samples use seed + sample index; trace uses seed
+    questions: tuple[str, ...] = ()   # only the questions whose name matches one of these globs
 
     def describe(self) -> dict[str, Any]:
-        return {"permute": self.permute, "samples": self.samples, "temperature": self.temperature,
-                "seed": self.seed}
+        described: dict[str, Any] = {"permute": self.permute, "samples": self.samples,
+                                     "temperature": self.temperature, "seed": self.seed}
+        if self.questions:  # only when set: a run without it keeps the fingerprint it had
+            described["questions"] = list(self.questions)
+        return described
+
+    def selects(self, question: str) -> bool:
+        return not self.questions or any(fnmatch.fnmatchcase(question, p) for p in self.questions)
 
 
 @dataclass(frozen=True)
@@ -52,11 +61,24 @@ class Task:
         return self.item.key + ("" if self.sample is None else f"/s{self.sample}")
 
 
+def check_selection(battery: Battery, settings: RunSettings) -> None:
+    """Refuse a `questions` glob that matches none of the battery's questions (a typo would
+    otherwise run nothing, or less than meant, without a word)."""
+    names = [q.name for q in battery.questions]
+    for pattern in settings.questions:
+        if not any(fnmatch.fnmatchcase(name, pattern) for name in names):
+            raise BatteryError(f"--questions {pattern!r} matches no question of {battery.name} "
+                               f"({', '.join(names)}).")
+
+
 def plan(battery: Battery, configurations: Sequence[Configuration], settings: RunSettings) -> list[Task]:
     """Every evaluation of the run, in the order it runs."""
+    check_selection(battery, settings)
     tasks = []
     for configuration in configurations:
         for item in battery.items(permute=settings.permute):
+            if not settings.selects(item.question.name):
+                continue
             readout = item.readout
             if isinstance(readout, FreeReadout):
                 samples = readout.samples if settings.samples is None else settings.samples

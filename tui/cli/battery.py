@@ -24,7 +24,7 @@ from sessions.batteries import Battery, Question, load_battery, shipped_batterie
 from sessions.batteries.configs import ConfigsError, Configuration, default_configuration, load_configs
 from sessions.batteries.report import render_report
 from sessions.batteries.results import MANIFEST_FILE, RESULTS_FILE, ResultsWriter, read_results
-from sessions.batteries.runner import RunSettings, fingerprint, plan, run_battery
+from sessions.batteries.runner import RunSettings, check_selection, fingerprint, plan, run_battery
 from sessions.batteries.summary import SUMMARY_FILE, SummaryRow, summarise, write_summary
 
 from . import options
@@ -65,6 +65,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="named configurations (docs/batteries.md); default: one configuration "
                           "'default' from --adapter and the system prompt flags")
     run.add_argument("--permute", action="store_true", help="present every option question in several orderings")
+    run.add_argument("--questions", metavar="NAMES", default="",
+                     help="only these questions: comma-separated names or globs (risk_*)")
     run.add_argument("--samples", type=_positive, metavar="N",
                      help="samples per free-answer item (default: the file's)")
     run.add_argument("--temperature", type=float, metavar="T",
@@ -207,14 +209,17 @@ def _run(args: argparse.Namespace) -> int:
     battery = load_battery(args.battery)
     configurations = _configurations(args)
     settings = RunSettings(permute=True if args.permute else None, samples=args.samples,
-                           temperature=args.temperature, seed=args.seed)
+                           temperature=args.temperature, seed=args.seed,
+                           questions=tuple(q.strip() for q in args.questions.split(",") if q.strip()))
+    check_selection(battery, settings)  # before DIR is created
     model = options.model_config(argparse.Namespace(**{**vars(args), "adapter": []}))
     writer = ResultsWriter(args.out, fingerprint(battery, configurations, settings, model.model_path),
                            to_jsonable, restart=args.restart)
     tasks = plan(battery, configurations, settings)
     already = sum((t.key, t.configuration.name) in writer.done for t in tasks)
     done_before = len(writer.done)
-    print(f"battery {battery.name}: {len(tasks)} evaluations ({len(battery.questions)} questions x "
+    asked = sum(settings.selects(q.name) for q in battery.questions)
+    print(f"battery {battery.name}: {len(tasks)} evaluations ({asked} questions x "
           f"{len(configurations)} configurations); {already} already in {writer.path}", file=sys.stderr)
     bar = ProgressBar("running")
     interrupted = False
