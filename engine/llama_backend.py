@@ -711,7 +711,9 @@ class LlamaBackend:
         options = tuple(
             OptionScore(text=option, token_ids=a.text_ids,
                         token_logprobs=tuple(lps[:len(a.text_ids)]), logprob=lp, prob=p,
-                        end_token_ids=a.end_ids, end_token_logprobs=tuple(lps[len(a.text_ids):]))
+                        end_token_ids=a.end_ids, end_token_logprobs=tuple(lps[len(a.text_ids):]),
+                        token_texts=tuple(map(self.token_text, a.text_ids)),
+                        end_token_texts=tuple(map(self.token_text, a.end_ids)))
             for option, a, lps, lp, p in zip(request.options, answers, token_logprobs, logprobs,
                                              normalised(logprobs), strict=True)
         )

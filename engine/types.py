@@ -311,6 +311,11 @@ class OptionScore:
     prob: float  # exp(logprob) normalised over the options offered
     end_token_ids: tuple[int, ...] = ()  # the end-of-turn token(s) after the text; () in prefix mode
     end_token_logprobs: tuple[float, ...] = ()
+    # Each token's text, for reading (no number depends on them): its bytes as UTF-8, a special
+    # token as written (`<|im_end|>`), bytes that are part of a character as `\\xNN`. `()` when
+    # the backend did not say (a result journaled before them, a scripted backend).
+    token_texts: tuple[str, ...] = ()
+    end_token_texts: tuple[str, ...] = ()
 
     @property
     def raw_prob(self) -> float:

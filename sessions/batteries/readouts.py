@@ -5,7 +5,9 @@ decides what one evaluation means. Each function takes a Backend, the system pro
 message a configuration sends, and returns the record's readout fields: the engine's token ids
 and per-token logprobs (so the numbers recompute from the record) plus `values`, the named
 numbers summary.csv aggregates. Each token id comes with its text (`token_texts`,
-`end_token_texts`, `answer_token_texts`; token_texts.py), so a record reads without a model.
+`end_token_texts`, `answer_token_texts`), as the engine gave it with the numbers (an option's
+`OptionScore.token_texts`, an answer's raw bytes), so a record reads without a model; a
+backend that gives no texts (a scripted one) leaves them out and the views show the ids.
 
 - options: `choose` in complete mode on the item's scored strings; values: each option (by its
   text as written in the file) -> probability normalised over the options;
@@ -46,9 +48,13 @@ from .format import (
     normalise_answer,
     word_variants,
 )
-from .token_texts import piece_text, texts_of, token_texts
 
 OTHER = "other"  # the category of a free answer no rule matches
+
+
+def piece_text(piece: bytes) -> str:
+    """A token's bytes as text; bytes that are not UTF-8 (part of a character) as `\\xNN`."""
+    return piece.decode("utf-8", errors="backslashreplace")
 
 
 def _messages(user: str) -> tuple[Message, ...]:
@@ -59,19 +65,23 @@ def _choose(backend: Backend, system: SystemPrompt, user: str, options: Sequence
     return backend.choose(ChoiceRequest(_messages(user), tuple(options), system, ChoiceMode.COMPLETE))
 
 
-def _option_record(o: OptionScore, texts: dict[int, str] | None) -> dict[str, Any]:
+def _has_texts(o: OptionScore) -> bool:
+    """Whether the engine gave a text for every token (else the record leaves texts out)."""
+    return (len(o.token_texts) == len(o.token_ids) and len(o.end_token_texts) == len(o.end_token_ids)
+            and bool(o.token_texts or o.end_token_texts))
+
+
+def _option_record(o: OptionScore) -> dict[str, Any]:
     record = {"text": o.text, "token_ids": list(o.token_ids), "token_logprobs": list(o.token_logprobs),
               "end_token_ids": list(o.end_token_ids), "end_token_logprobs": list(o.end_token_logprobs),
               "logprob": o.logprob, "raw_prob": o.raw_prob, "prob": o.prob}
-    if texts is not None:  # absent when the backend cannot tell (token_texts.py)
-        record |= {"token_texts": texts_of(texts, o.token_ids), "end_token_texts": texts_of(texts, o.end_token_ids)}
+    if _has_texts(o):
+        record |= {"token_texts": list(o.token_texts), "end_token_texts": list(o.end_token_texts)}
     return record
 
 
-def _choice_fields(backend: Backend, result: ChoiceResult, system: SystemPrompt, user: str) -> dict[str, Any]:
-    ids = [i for o in result.options for i in o.token_ids + o.end_token_ids]
-    texts = token_texts(backend, result.provenance, ids, system, _messages(user))
-    return {"mode": result.mode.value, "options": [_option_record(o, texts) for o in result.options],
+def _choice_fields(result: ChoiceResult) -> dict[str, Any]:
+    return {"mode": result.mode.value, "options": [_option_record(o) for o in result.options],
             "mass": result.mass, "prompt_token_ids": list(result.provenance.prompt_token_ids),
             "provenance": result.provenance}
 
@@ -79,7 +89,7 @@ def _choice_fields(backend: Backend, result: ChoiceResult, system: SystemPrompt,
 def read_options(backend: Backend, item: BatteryItem, system: SystemPrompt, user: str) -> dict[str, Any]:
     result = _choose(backend, system, user, item.scored)
     values = {presented.text: score.prob for presented, score in zip(item.presented, result.options, strict=True)}
-    return {**_choice_fields(backend, result, system, user), "values": values}
+    return {**_choice_fields(result), "values": values}
 
 
 def read_words(backend: Backend, readout: WordsReadout, system: SystemPrompt, user: str) -> dict[str, Any]:
@@ -88,7 +98,7 @@ def read_words(backend: Backend, readout: WordsReadout, system: SystemPrompt, us
     raw = {o.text: o.raw_prob for o in result.options}
     categories = {c.name: math.fsum(raw[v] for v in c.variants()) for c in readout.categories}
     words = {w: math.fsum(raw[v] for v in word_variants(w)) for c in readout.categories for w in c.words}
-    return {**_choice_fields(backend, result, system, user), "words": words,
+    return {**_choice_fields(result), "words": words,
             "values": {**categories, "mass": result.mass}}
 
 
@@ -105,7 +115,7 @@ def number_statistics(numbers: dict[int, float]) -> dict[str, float]:
 def read_number(backend: Backend, readout: NumberReadout, system: SystemPrompt, user: str) -> dict[str, Any]:
     result = _choose(backend, system, user, readout.strings())
     numbers = {value: o.raw_prob for value, o in zip(readout.values(), result.options, strict=True)}
-    return {**_choice_fields(backend, result, system, user), "numbers": {str(v): p for v, p in numbers.items()},
+    return {**_choice_fields(result), "numbers": {str(v): p for v, p in numbers.items()},
             "values": number_statistics(numbers)}
 
 

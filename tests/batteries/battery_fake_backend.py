@@ -2,9 +2,10 @@
 
 Each option's log-likelihood is a function of the prompt text and the option, so a resumed run
 can be compared with an uninterrupted one; `interrupt_after` raises KeyboardInterrupt (Ctrl-C)
-when that many evaluations have completed. `score` teacher-forces raw token ids (what
-sessions/batteries/token_texts.py asks for a token's text): id 2 is `<|im_end|>`, any other id n
-reads `tok<n>`; `scored` keeps every id tuple asked.
+when that many evaluations have completed. Token texts come with `choose`'s options, as the
+real engine gives them (`texts=False`: none, as from a backend that does not say): id 2 is
+`<|im_end|>`, any other id n reads `tok<n>`. `score` teacher-forces raw token ids with the same
+texts; `scored` keeps every id tuple asked (a battery of choices should ask none).
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ def _provenance(system: SystemPrompt, text: str, adapters: tuple[AdapterSpec, ..
 
 
 class FakeBackend:
-    def __init__(self, interrupt_after: int | None = None) -> None:
+    def __init__(self, interrupt_after: int | None = None, texts: bool = True) -> None:
         self.interrupt_after = interrupt_after
+        self.texts = texts
         self.calls = 0
         self.adapters: tuple[AdapterSpec, ...] = ()
         self.adapter_switches: list[tuple[AdapterSpec, ...]] = []
@@ -63,8 +65,12 @@ class FakeBackend:
             scores.append((option, token_logprobs, end))
         total = math.fsum(math.exp(a[0] + b[0]) for _, a, b in scores)
         options = tuple(OptionScore(text, (len(text),), lp, lp[0] + end[0], math.exp(lp[0] + end[0]) / total,
-                                    (END_ID,), end) for text, lp, end in scores)
+                                    (END_ID,), end, *self._texts((len(text),), (END_ID,)))
+                        for text, lp, end in scores)
         return ChoiceResult(options, total, _provenance(request.system, prompt, self.adapters), ChoiceMode.COMPLETE)
+
+    def _texts(self, *ids: tuple[int, ...]) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(piece(t).decode() for t in group) if self.texts else () for group in ids)
 
     def score(self, request: ScoreRequest) -> ScoreResult:
         self.scored.append(request.continuation_ids)

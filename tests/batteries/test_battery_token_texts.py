@@ -1,12 +1,11 @@
-"""Records carry each token's text, asked of the backend once per token, and the record view
-shows it (`'tok3' (id 3): logprob ...`); records without texts still display by id."""
+"""Records carry each token's text as the engine gave it with the choice (no extra engine call),
+and the record view shows it (`'tok3' (id 3): logprob ...`); records without texts (written
+before them, or from a backend that gives none) still display by id."""
 
 from __future__ import annotations
 
-import pytest
 from battery_fake_backend import FakeBackend, _provenance
 
-from engine.errors import EngineError, WorkerDiedError
 from engine.types import GenerationResult, SystemPrompt, TokenStep
 from sessions.batteries import parse_battery
 from sessions.batteries.configs import parse_configs
@@ -39,7 +38,7 @@ def run(tmp_path, backend):
     return read_results(tmp_path / "out" / "results.jsonl")
 
 
-def test_records_carry_token_texts_each_token_asked_once(tmp_path):
+def test_records_carry_the_texts_the_engine_gave_without_asking_again(tmp_path):
     backend = FakeBackend()
     records = run(tmp_path, backend)
     assert len(records) == 2 * 3
@@ -47,8 +46,8 @@ def test_records_carry_token_texts_each_token_asked_once(tmp_path):
         for o in r["options"]:
             assert o["token_texts"] == [f"tok{i}" for i in o["token_ids"]]
             assert o["end_token_texts"] == ["<|im_end|>"]
-    # labels A/B are token 1 (len("A")), the end of turn 2; then the texts red/blue/green: 3, 4, 5
-    assert backend.scored == [(1, 2), (3, 4, 5)]
+    assert backend.calls == len(records)  # one choose per record
+    assert backend.scored == []  # and no score call to look texts up
 
 
 def test_the_record_view_shows_each_token_text_with_its_id(tmp_path):
@@ -96,24 +95,13 @@ def test_generated_answers_keep_their_token_texts():
     assert "tokens: 'Hi' (id 9): logprob -0.5000 p 0.6065, '\\\\xe2\\\\x82' (id 10)" in record_text(record)
 
 
-class Refusing(FakeBackend):
-    def __init__(self, error):
-        super().__init__()
-        self.error = error
-
-    def score(self, request):
-        raise self.error
-
-
-def test_a_backend_that_cannot_score_raw_ids_gives_records_without_texts(tmp_path):
-    records = run(tmp_path, Refusing(EngineError("not scripted")))
-    assert records and all("token_texts" not in o for r in records for o in r["options"])
+def test_a_backend_that_gives_no_texts_gives_records_without_texts(tmp_path):
+    backend = FakeBackend(texts=False)
+    records = run(tmp_path, backend)
+    assert records and all("token_texts" not in o and "end_token_texts" not in o
+                           for r in records for o in r["options"])
+    assert backend.scored == []
     assert "tokens: id 1: logprob" in record_text(records[0])
-
-
-def test_a_dead_worker_is_not_hidden(tmp_path):
-    with pytest.raises(WorkerDiedError):
-        run(tmp_path, Refusing(WorkerDiedError("gone")))
 
 
 def test_a_masked_token_null_in_the_file_reads_as_minus_infinity(tmp_path):

@@ -51,8 +51,9 @@ def run(args: argparse.Namespace) -> int:
         emit({
             "mode": result.mode.value,
             "options": [
-                {"text": o.text, "token_ids": list(o.token_ids), "token_logprobs": list(o.token_logprobs),
-                 "end_token_ids": list(o.end_token_ids), "end_token_logprobs": list(o.end_token_logprobs),
+                {"text": o.text, "token_ids": list(o.token_ids), "token_texts": list(o.token_texts),
+                 "token_logprobs": list(o.token_logprobs), "end_token_ids": list(o.end_token_ids),
+                 "end_token_texts": list(o.end_token_texts), "end_token_logprobs": list(o.end_token_logprobs),
                  "text_logprob": o.text_logprob, "complete_logprob": o.complete_logprob,
                  "logprob": o.logprob, "raw_prob": o.raw_prob, "prob": o.prob}
                 for o in result.options
