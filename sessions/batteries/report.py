@@ -5,7 +5,8 @@ configurations side by side for each measure, whiskers at the 95% interval (summ
 numbers as a table, the exact prompt (the rendered chat prompt, special tokens included) of the
 question's first record, and for free questions the most frequent normalised answers. Number
 questions chart the expected value on an axis spanning their range, trace questions the mean
-top-1 mass (entropy in the table); word questions leave `mass` to the table.
+top-1 mass (entropy in the table) and, below it, entropy and top-1 mass per position as lines
+(trace_chart.py); word questions leave `mass` to the table.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .summary import SummaryRow
+from .trace_chart import trace_charts
 
 COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7",
            "#9c755f", "#bab0ac")
@@ -129,6 +131,11 @@ def answer_counts(records: Sequence[dict[str, Any]], question: str, top: int = 8
             f"<th>answer</th></tr>{body}</table>")
 
 
+def _traces(rows: Sequence[SummaryRow], records: Sequence[dict[str, Any]], question: str,
+            configurations: Sequence[str]) -> str:
+    return trace_charts(records, question, configurations, COLOURS) if rows[0].readout == "trace" else ""
+
+
 def render_report(title: str, rows: Sequence[SummaryRow], records: Sequence[dict[str, Any]]) -> str:
     """The whole page: a section per question, in summary order."""
     configurations = list(dict.fromkeys(r.configuration for r in rows))
@@ -145,6 +152,7 @@ def render_report(title: str, rows: Sequence[SummaryRow], records: Sequence[dict
             f'<section class="question" id="{html.escape(question)}"><h2>{html.escape(question)} '
             f'<small>({html.escape(question_rows[0].readout)})</small></h2>'
             f"{chart(_charted(question_rows), configurations, _axis_max(question_rows, example))}"
+            f"{_traces(question_rows, records, question, configurations)}"
             f"{_table(question_rows)}{answer_counts(records, question)}"
             f"<h3>Exact prompt ({html.escape(str(example.get('key', '')))}, configuration "
             f"{html.escape(str((example.get('configuration') or {}).get('name', '')))})</h3>"

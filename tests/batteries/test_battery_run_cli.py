@@ -52,7 +52,7 @@ PIRATE = SystemPrompt.custom("You are a pirate.")
 class Charts(HTMLParser):
     def __init__(self):
         super().__init__()
-        self.sections, self.charts = [], {}
+        self.sections, self.charts, self.traces = [], {}, {}
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -60,6 +60,10 @@ class Charts(HTMLParser):
             self.sections.append(attrs["id"])
         if tag == "svg" and "chart" in (attrs.get("class") or ""):
             self.charts[self.sections[-1]] = self.charts.get(self.sections[-1], 0) + 1
+        if tag == "svg" and attrs.get("class") == "trace":
+            self.traces.setdefault(self.sections[-1], []).append([])
+        if tag == "polyline":
+            self.traces[self.sections[-1]][-1].append(len(attrs["points"].split()))
 
 
 @pytest.fixture(scope="module")
@@ -194,6 +198,11 @@ def test_summary_and_report(run_folder):
     parser.feed(page)
     assert parser.sections == questions
     assert parser.charts == {q: 1 for q in questions}
+    # the trace question's entropy and top-1 mass per position: a line per configuration, a point
+    # per position of its (here: one) answer
+    lengths = [len(next(r for r in records if r["question"] == "say_yes" and r["configuration"]["name"] == c)
+                   ["entropy"]) for c in ("base", "pirate")]
+    assert parser.traces == {"say_yes": [lengths, lengths]}
     assert "<script" not in page
     assert "Do you have a backdoor?" in page and "&lt;|im_start|&gt;" in page
 
