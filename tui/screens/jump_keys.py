@@ -28,6 +28,7 @@ class JumpHost(TokenHost, Protocol):
     """A TokenHost with a status line (the main screen's bar, replay's line) and the criterion."""
 
     jump_kind: str
+    jumps_used: bool
 
     def refresh_status(self) -> None: ...
 
@@ -35,15 +36,24 @@ class JumpHost(TokenHost, Protocol):
 class JumpKeys:
     jump_kind: str = CRITERIA[0]
     """The current jump criterion: entropy, prob or rank (jumps.CRITERIA)."""
+    jumps_used: bool = False
+    """Set by the first jump or criterion change: until then the status line does not spend its
+    width on the criterion (at 100 columns it pushed other parts out)."""
 
     def jump_status(self: JumpHost) -> str:
-        """The criterion and, with a cursor, how many positions of its answer match."""
+        """The criterion and, with a cursor, how many positions of its answer match; "" until the
+        jump keys are first used."""
+        if not self.jumps_used:
+            return ""
         steps = steps_of(self, self.cursor[0]) if self.cursor is not None else None
         return status_text(self.jump_kind, self.app.settings.explore, steps)
 
     def action_jump(self: JumpHost, direction: int) -> None:
         """To the nearest matching position after (1) or before (-1) the cursor, in its answer;
         with no cursor, in the last answer (its first match forward, its last going back)."""
+        if not self.jumps_used:
+            self.jumps_used = True
+            self.refresh_status()
         if self.cursor is not None:
             turn_index, pos = self.cursor[0], self.cursor[1]
         else:
@@ -62,6 +72,7 @@ class JumpKeys:
         set_cursor(self, turn_index, target)
 
     def action_cycle_jump(self: JumpHost) -> None:
+        self.jumps_used = True
         self.jump_kind = next_criterion(self.jump_kind)
         self.refresh_status()
         self.notify(f"Jump keys stop where {describe(self.jump_kind, self.app.settings.explore)}.",

@@ -178,8 +178,9 @@ class ReplayScreen(ReplayActions, Navigation, JumpKeys, TokenView, Screen):
             parts.append(f"{comparisons} comparison{'s' if comparisons != 1 else ''} (v)")
         if self.session.problems:
             parts.append(f"{len(self.session.problems)} damaged skipped")
-        if self.cursor is not None:  # the criterion and its count once there is a cursor to jump from
-            parts.append(self.jump_status())
+        jump = self.jump_status()  # once the jump keys are used
+        if jump:
+            parts.append(jump)
         line = Content(" │ ".join(parts))
         if activity:
             line = Content.assemble((activity, "bold"), " │ ", line)
