@@ -31,6 +31,7 @@ def app_with_an_adapter() -> LogitscopeApp:
 
 
 async def compare(pilot, *keys: str) -> None:
+    await settle(pilot)  # the main screen composed
     pilot.app.screen.query_one("#message").value = "Is the sky blue?"
     await pilot.press("ctrl+l")
     await settle(pilot)
