@@ -42,6 +42,10 @@ MAIN_BINDINGS: list[Binding] = [
             tooltip="Compare live: the message box's question (or the selected turn's) under 2-4 "
                     "configurations side by side (current, base, no or empty system prompt, or a configs "
                     "file), divergence per position"),
+    Binding("ctrl+t", "branch_tree", "Branch tree", id="branch_tree", show=False,
+            tooltip="The branch tree: every turn's branches nested under the one each forks from, with "
+                    "the fork's position, token and probability and each branch's mean logprob; "
+                    "arrows move, ←/→ collapse/expand, Enter opens a branch at its fork"),
     Binding("left", "cursor(-1)", "Previous token", id="cursor_left", show=False),
     Binding("right", "cursor(1)", "Next token", id="cursor_right", show=False),
     Binding("up", "answer(-1)", "Previous answer", id="answer_up", show=False),

@@ -36,6 +36,7 @@ from ..widgets.plot import AnswerPlot
 from ..widgets.status_bar import StatusBar, StatusInfo
 from ..widgets.transcript import Transcript
 from .battery import BatteryScreen
+from .branch_tree import BranchTreeScreen, show_branch
 from .choice import ChoiceScreen
 from .engine_tasks import EngineTasks
 from .help import HelpScreen
@@ -269,6 +270,23 @@ class MainScreen(EngineTasks, Navigation, JumpKeys, TokenView, PanelEvents, Scre
         self.app.push_screen(LiveCompareScreen(
             self.backend, question, self.settings, system=chat.system, adapters=chat.adapters,
             sampling=chat.sampling, max_tokens=chat.max_tokens, top_k_probs=chat.top_k_probs), back)
+
+    def action_branch_tree(self) -> None:
+        """ctrl+t: the branch tree of the conversation; Enter there opens a branch at its fork."""
+        if self.job is not None:
+            self.notify("Still generating: Esc cancels first.", severity="warning")
+            return
+        convo = self.chat.conversation
+        if not convo.turns:
+            self.notify("No answers yet: send a message first.", severity="warning")
+            return
+
+        def opened(target: tuple[int, int, int] | None) -> None:
+            if target is not None:
+                show_branch(self, target)
+
+        focus = self.cursor[0] if self.cursor is not None else len(convo.turns) - 1
+        self.app.push_screen(BranchTreeScreen(convo, focus_turn=focus), opened)
 
     def action_regenerate(self) -> None:
         convo = self.chat.conversation

@@ -75,6 +75,8 @@ class ReplayScreen(ReplayActions, Navigation, JumpKeys, TokenView, Screen):
                 tooltip="Compare this session with the one being recorded, side by side"),
         Binding("f6", "show_prompt", "Prompt", id="replay_show_prompt",
                 tooltip="The exact prompt of the turn under the cursor, with its configuration, as saved"),
+        Binding("g", "branch_tree", "Tree", id="replay_branch_tree",
+                tooltip="The branch tree of the page's turns, read-only: Enter shows that branch"),
         Binding("b", "battery_runs", "Batteries", id="replay_battery_runs",
                 tooltip="The session's battery runs: open one's results and records, read-only"),
         Binding("v", "comparisons", "Comparisons", id="replay_comparisons",
@@ -254,6 +256,22 @@ class ReplayScreen(ReplayActions, Navigation, JumpKeys, TokenView, Screen):
                 self.app.push_screen(LiveCompareScreen.replaying(self.session, index, self.app.settings))
 
         self.app.push_screen(ComparisonsModal(self.session), chosen)
+
+    def action_branch_tree(self) -> None:
+        """g: the page's turns as a branch tree, read-only; Enter shows that branch at its fork."""
+        from .branch_tree import BranchTreeScreen, show_branch
+
+        if not self.chat.conversation.turns:
+            self.notify("No turn to show.", timeout=3)
+            return
+
+        def opened(target: tuple[int, int, int] | None) -> None:
+            if target is not None:
+                show_branch(self, target)
+
+        focus = self.cursor[0] if self.cursor is not None else None
+        self.app.push_screen(BranchTreeScreen(self.chat.conversation, self.turn_offset, read_only=True,
+                                              focus_turn=focus), opened)
 
     def action_close(self) -> None:
         if self.rerunning:  # the worker drives the app's backend: the main screen must not yet
