@@ -14,6 +14,8 @@ LOGITSCOPE_CONFIG environment variable names another). Example:
     [explore]           # what the jump keys (shift+→ / shift+←) stop at
     entropy_above = 2.0 # nats
     prob_below = 0.2    # the chosen token's probability
+    expand_top = 3      # expand (ctrl+e): the top-N alternatives at the cursor (1 to 20)
+    expand_depth = 8    # expand: tokens generated greedily after each (1 to 256)
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class Settings:
     top_k_probs: int = 10
     source: str = ""  # the file these came from, for the help screen
     explore: JumpThresholds = JumpThresholds()  # the jump keys' thresholds
+    expand_top: int = 3  # expand (ctrl+e): how many of the cursor's top alternatives
+    expand_depth: int = 8  # expand: how many tokens each grows, greedy
 
     def key_for(self, binding_id: str, default: str) -> str:
         return self.keymap.get(binding_id, default)
@@ -68,10 +72,27 @@ def load_settings(path: Path | None = None) -> Settings:
     top_k = ui.get("top_k_probs", 10)
     if not isinstance(top_k, int) or not 1 <= top_k <= 100:
         raise ConfigError(f"{path}: ui.top_k_probs must be an integer from 1 to 100.")
-    return Settings(dict(keymap), tint, top_k, str(path), parse_explore(data, str(path)))
+    top, depth = parse_expand(data, str(path))
+    return Settings(dict(keymap), tint, top_k, str(path), parse_explore(data, str(path)), top, depth)
 
 
 EXPLORE_LIMITS = {"entropy_above": (0.0, math.inf), "prob_below": (0.0, 1.0)}
+EXPAND_LIMITS = {"expand_top": (1, 20), "expand_depth": (1, 256)}  # integers, bounds included
+
+
+def parse_expand(data: dict, source: str = "the config file") -> tuple[int, int]:
+    """`expand_top` (1 to 20; default 3) and `expand_depth` (1 to 256; default 8) of the
+    `[explore]` table; ConfigError naming the key for anything but an integer in range."""
+    table = data.get("explore", {})
+    values = {"expand_top": Settings.expand_top, "expand_depth": Settings.expand_depth}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [explore] must be a table.")
+    for key, (low, high) in EXPAND_LIMITS.items():
+        value = table.get(key, values[key])
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{source}: explore.{key} must be an integer from {low} to {high}, not {value!r}.")
+        values[key] = value
+    return values["expand_top"], values["expand_depth"]
 
 
 def parse_explore(data: dict, source: str = "the config file") -> JumpThresholds:
@@ -82,8 +103,11 @@ def parse_explore(data: dict, source: str = "the config file") -> JumpThresholds
         raise ConfigError(f"{source}: [explore] must be a table.")
     values = {"entropy_above": JumpThresholds.entropy_above, "prob_below": JumpThresholds.prob_below}
     for key, value in table.items():
+        if key in EXPAND_LIMITS:
+            continue  # parse_expand's
         if key not in EXPLORE_LIMITS:
-            raise ConfigError(f"{source}: [explore] has an unknown key {key!r} ({', '.join(EXPLORE_LIMITS)}).")
+            known = ", ".join([*EXPLORE_LIMITS, *EXPAND_LIMITS])
+            raise ConfigError(f"{source}: [explore] has an unknown key {key!r} ({known}).")
         low, high = EXPLORE_LIMITS[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high \
                 or math.isinf(value):

@@ -46,6 +46,9 @@ MAIN_BINDINGS: list[Binding] = [
             tooltip="The branch tree: every turn's branches nested under the one each forks from, with "
                     "the fork's position, token and probability and each branch's mean logprob; "
                     "arrows move, ←/→ collapse/expand, Enter opens a branch at its fork"),
+    Binding("ctrl+e", "expand", "Expand alternatives", id="expand", show=False,
+            tooltip="Expand (from the transcript): grow the top alternatives at the token cursor a few "
+                    "tokens deep, greedy, one branch each ([explore] expand_top, expand_depth); Esc stops"),
     Binding("left", "cursor(-1)", "Previous token", id="cursor_left", show=False),
     Binding("right", "cursor(1)", "Next token", id="cursor_right", show=False),
     Binding("up", "answer(-1)", "Previous answer", id="answer_up", show=False),

@@ -39,6 +39,7 @@ from .battery import BatteryScreen
 from .branch_tree import BranchTreeScreen, show_branch
 from .choice import ChoiceScreen
 from .engine_tasks import EngineTasks
+from .expansion import Expand
 from .help import HelpScreen
 from .jump_keys import JumpKeys
 from .live_compare import LiveCompareScreen
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from ..app import LogitscopeApp
 
 
-class MainScreen(EngineTasks, Navigation, JumpKeys, TokenView, PanelEvents, Screen):
+class MainScreen(EngineTasks, Expand, Navigation, JumpKeys, TokenView, PanelEvents, Screen):
     BINDINGS: ClassVar[list[BindingType]] = [*MAIN_BINDINGS]
 
     if TYPE_CHECKING:  # the app this screen runs in (at run time, Textual's own property)
@@ -177,7 +178,7 @@ class MainScreen(EngineTasks, Navigation, JumpKeys, TokenView, PanelEvents, Scre
     # ----- actions --------------------------------------------------------------------------
 
     def action_escape(self) -> None:
-        if self.cancel_generation():
+        if self.stop_expansion() | self.cancel_generation():  # both: an expand's rest, then its stream
             self.notify("Cancelled.", timeout=2)
             return
         if self.editing:  # Escape abandons an edit of the last message
