@@ -5,7 +5,8 @@ function producing its bytes; `export_session` and `write_export` are the only w
 turns a session into a file, so a format added to the table is offered by both, written the same
 way (bytes, UTF-8, the same on every platform). Markdown is for notes and issues; JSONL
 re-encodes every readable turn in the current format, so it is itself a valid session (damaged
-records left behind); the HTML export lives in sessions/html.py. Battery runs come after the
+records left behind); the HTML export lives in sessions/html.py, the branch tree (JSON and HTML)
+in sessions/tree.py and sessions/tree_html.py. Battery runs come after the
 turns: in JSONL as their own lines, for people as a list of each run (`describe_battery_run`)
 with its summary rows (`summary_cells`); so do comparisons (each configuration's answer and each
 pair's summary, `describe_comparison`; in HTML one column per configuration).
@@ -207,10 +208,24 @@ def _html_bytes(session: Session) -> bytes:
     return export_html(session).encode("utf-8")
 
 
+def _tree_bytes(session: Session) -> bytes:
+    from .tree import export_tree
+
+    return export_tree(session)
+
+
+def _tree_html_bytes(session: Session) -> bytes:
+    from .tree_html import export_tree_html  # sessions.tree_html imports sessions.html
+
+    return export_tree_html(session).encode("utf-8")
+
+
 FORMATS: Mapping[str, ExportFormat] = MappingProxyType({f.name: f for f in (
     ExportFormat("md", ".md", "Markdown", _markdown_bytes),
     ExportFormat("html", ".html", "self-contained HTML", _html_bytes),
     ExportFormat("jsonl", ".jsonl", "JSONL", export_jsonl),
+    ExportFormat("tree", ".json", "a JSON branch tree", _tree_bytes),
+    ExportFormat("tree-html", ".tree.html", "an HTML branch tree", _tree_html_bytes),
 )})
 
 
@@ -230,10 +245,12 @@ def export_session(session: Session, fmt: str) -> bytes:
 
 
 def format_for_path(path: Path) -> ExportFormat:
-    """The format a file name asks for by its suffix (any case)."""
+    """The format a file name asks for by its suffix (any case); the longest one that matches,
+    so `x.tree.html` is the HTML branch tree and `x.html` the HTML export."""
     suffix = path.suffix.lower()
-    for fmt in FORMATS.values():
-        if fmt.suffix == suffix:
+    name = path.name.lower()
+    for fmt in sorted(FORMATS.values(), key=lambda f: -len(f.suffix)):
+        if name.endswith(fmt.suffix) and len(name) > len(fmt.suffix):
             return fmt
     known = one_of([f.suffix for f in FORMATS.values()])
     raise SessionError(f"Unknown export format {suffix or '(none)'!r}: use {known}.",
