@@ -49,8 +49,11 @@ class Estimate:
     high: float | None
 
 
-def estimate(values: Sequence[float], confidence: float = 0.95) -> Estimate:
-    """The mean of finite `values` with its t-based interval (non-finite values are left out)."""
+def estimate(values: Sequence[float], confidence: float = 0.95,
+             bounds: tuple[float, float] = (-math.inf, math.inf)) -> Estimate:
+    """The mean of finite `values` with its t-based interval (non-finite values are left out),
+    the interval cut to `bounds`, the range the measure can take (a probability's [0, 1]: a
+    t-interval of five probabilities near 0 would otherwise reach below 0)."""
     finite = [v for v in values if math.isfinite(v)]
     n = len(finite)
     if n == 0:
@@ -60,4 +63,5 @@ def estimate(values: Sequence[float], confidence: float = 0.95) -> Estimate:
         return Estimate(mean, None, 1, None, None)
     sd = math.sqrt(math.fsum((v - mean) ** 2 for v in finite) / (n - 1))
     half = t_quantile(confidence, n - 1) * sd / math.sqrt(n)
-    return Estimate(mean, sd, n, mean - half, mean + half)
+    low, high = bounds
+    return Estimate(mean, sd, n, max(low, mean - half), min(high, mean + half))

@@ -51,12 +51,25 @@ def test_summary_pools_paraphrases_orderings_and_replicas():
         assert row.estimate.n == n
         assert row.estimate.mean == pytest.approx(mean, rel=1e-12)
         assert row.estimate.sd == pytest.approx(sd, rel=1e-12)
-        assert row.estimate.low == pytest.approx(mean - half, abs=1e-3)
-        assert row.estimate.high == pytest.approx(mean + half, abs=1e-3)
+        # Probabilities: the interval is cut to [0, 1].
+        assert row.estimate.low == pytest.approx(max(0.0, mean - half), abs=1e-3)
+        assert row.estimate.high == pytest.approx(min(1.0, mean + half), abs=1e-3)
     assert got[("q", "risky", "Yes")].runs == ("risky#1", "risky#2")
     single = got[("single", "base", "v")].estimate
     assert (single.mean, single.sd, single.n, single.low, single.high) == (0.25, None, 1, None, None)
     assert got[("single", "base", "nan")].estimate.n == 0
+
+
+def test_intervals_are_cut_to_the_range_a_measure_can_take():
+    near_zero = [record("p", "base", "base", {"Yes": v, "sd": v}, readout="options") for v in (0.0, 0.0, 0.01)]
+    numbers = {str(i): 0.0 for i in range(0, 101)}
+    high = [dict(record("n", "base", "base", {"expected_value": v}, readout="number"), numbers=numbers)
+            for v in (99.0, 100.0, 90.0)]
+    got = {(r.question, r.measure): r.estimate for r in summarise(near_zero + high)}
+    assert got[("p", "Yes")].low == 0.0 and got[("p", "Yes")].high < 1.0  # a probability stays in [0, 1]
+    assert got[("p", "sd")].low == 0.0  # a spread is never negative
+    assert got[("n", "expected_value")].high == 100.0  # the question's integer range
+    assert got[("n", "expected_value")].low < 99.0
 
 
 def test_summary_csv_columns_and_cells(tmp_path):
@@ -70,8 +83,9 @@ def test_summary_csv_columns_and_cells(tmp_path):
     assert float(row["mean"]) == pytest.approx(statistics.fmean([0.2, 0.4, 0.9]))
     assert float(row["sd"]) == pytest.approx(statistics.stdev([0.2, 0.4, 0.9]))
     assert row["n"] == "3" and row["runs"] == "base"
-    assert float(row["ci_high"]) - float(row["ci_low"]) == pytest.approx(
-        2 * T_TABLE[2] * statistics.stdev([0.2, 0.4, 0.9]) / math.sqrt(3), abs=1e-3)
+    mean, half = statistics.fmean([0.2, 0.4, 0.9]), T_TABLE[2] * statistics.stdev([0.2, 0.4, 0.9]) / math.sqrt(3)
+    assert float(row["ci_low"]) == pytest.approx(max(0.0, mean - half), abs=1e-3)
+    assert float(row["ci_high"]) == pytest.approx(min(1.0, mean + half), abs=1e-3)
 
 
 class Outline(HTMLParser):
