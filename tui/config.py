@@ -4,7 +4,7 @@ The file lives in the platformdirs config dir (`engine.locations.config_path()`;
 LOGITSCOPE_CONFIG environment variable names another). Example:
 
     [keymap]            # binding id = "key[,key...]"
-    cycle_tint = "f7,ctrl+t"
+    cycle_tint = "f7,ctrl+k"
     regenerate = "f8,ctrl+g"
 
     [ui]

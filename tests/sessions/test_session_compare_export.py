@@ -142,7 +142,7 @@ def test_html_without_rich_tooltips_keeps_the_title(session):
 def test_the_dispatch_gives_each_export_as_utf8_bytes_with_bare_newlines(session):
     """Every format through sessions.export's one table: the text exports as UTF-8 with "\\n"
     line ends (the replay screen once wrote them in text mode, so CRLF on Windows)."""
-    assert set(FORMATS) == {"md", "html", "jsonl"}
+    assert set(FORMATS) == {"md", "html", "jsonl", "tree", "tree-html"}
     assert export_session(session, "md") == export_markdown(session).encode("utf-8")
     assert export_session(session, "html") == export_html(session).encode("utf-8")
     assert export_session(session, "jsonl") == export_jsonl(session)

@@ -14,6 +14,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from sessions.export import FORMATS, one_of
+
 
 class ExportModal(ModalScreen[str | None]):
     """A path to type; its extension (.md, .html, .jsonl) picks the format."""
@@ -27,7 +29,8 @@ class ExportModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="small-modal-box") as box:
             box.border_title = "Export session"
-            yield Static("File to write; the extension picks the format: .md, .html or .jsonl.\n"
+            suffixes = one_of([f.suffix for f in FORMATS.values()])
+            yield Static(f"File to write; the extension picks the format: {suffixes}.\n"
                          "Enter exports, Escape cancels.")
             yield Input(self.default, id="export-path")
 
