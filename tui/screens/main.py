@@ -27,7 +27,7 @@ from engine.locations import data_dir
 from engine.types import GenerationResult
 
 from ..chat_state import ChatState
-from ..choice_model import question_for
+from ..choice_model import ChoiceQuestion, question_for
 from ..config import Settings
 from ..keymap import MAIN_BINDINGS
 from ..widgets.inspector import Inspector
@@ -220,18 +220,31 @@ class MainScreen(EngineTasks, Expand, Navigation, JumpKeys, TokenView, PanelEven
     async def action_ask_fresh(self) -> None:
         await self.ask_fresh()  # the cursor's (or last) message again, without history (EngineTasks)
 
-    def action_choose(self) -> None:
-        """ctrl+y: forced choice for the message box's question, else the selected (or last)
-        turn's, under the current configuration; compared with the base model when adapters are on."""
+    def _engine_free(self) -> bool:
+        """True when no generation runs and the model is loaded; else a notice says why not."""
         if self.job is not None or self.model_loading:
             self.notify("Wait for the generation to end (Esc cancels it)." if self.job is not None
                         else "The model is still loading.", severity="warning")
-            return
+            return False
+        return True
+
+    def _question_for_a_tool(self) -> ChoiceQuestion | None:
+        """The question ctrl+y and ctrl+l work on: the message box's text, else the selected (or
+        last) turn's with its history; None (with a notice) when the engine is busy or there is none."""
+        if not self._engine_free():
+            return None
         typed = self.query_one("#message", Input).value
         question = question_for(self.chat.conversation, typed,
                                 self.cursor[0] if self.cursor is not None else None, self.editing)
         if question is None:
             self.notify("Type a question in the message box first (or select a turn).", severity="warning")
+        return question
+
+    def action_choose(self) -> None:
+        """ctrl+y: forced choice for the message box's question, else the selected (or last)
+        turn's, under the current configuration; compared with the base model when adapters are on."""
+        question = self._question_for_a_tool()
+        if question is None:
             return
         compare = ("base",) if any(a.scale != 0 for a in self.chat.adapters) else ()
         self.app.push_screen(ChoiceScreen(self.backend, question, self.chat.system, self.chat.adapters, compare))
@@ -239,9 +252,7 @@ class MainScreen(EngineTasks, Expand, Navigation, JumpKeys, TokenView, PanelEven
     def action_battery(self) -> None:
         """ctrl+b: the battery screen, on the current configuration. The runner switches the
         engine's adapters; the next generation applies the chat's own set again."""
-        if self.job is not None or self.model_loading:
-            self.notify("Wait for the generation to end (Esc cancels it)." if self.job is not None
-                        else "The model is still loading.", severity="warning")
+        if not self._engine_free():
             return
 
         def back(_: None) -> None:
@@ -253,15 +264,8 @@ class MainScreen(EngineTasks, Expand, Navigation, JumpKeys, TokenView, PanelEven
         """ctrl+l: the message box's question (else the selected or last turn's) compared live under
         2-4 configurations. The comparison switches the engine's adapters per lane; the next
         generation applies the chat's own set again."""
-        if self.job is not None or self.model_loading:
-            self.notify("Wait for the generation to end (Esc cancels it)." if self.job is not None
-                        else "The model is still loading.", severity="warning")
-            return
-        typed = self.query_one("#message", Input).value
-        question = question_for(self.chat.conversation, typed,
-                                self.cursor[0] if self.cursor is not None else None, self.editing)
+        question = self._question_for_a_tool()
         if question is None:
-            self.notify("Type a question in the message box first (or select a turn).", severity="warning")
             return
 
         def back(_: None) -> None:
