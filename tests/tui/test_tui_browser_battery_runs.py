@@ -53,3 +53,23 @@ async def test_the_browser_counts_battery_runs(make_app):
             app.screen.query_one("#confirm-question").render())
         await pilot.press("n")
         await settle(pilot)
+
+
+async def test_the_browser_counts_comparisons_too(make_app):
+    from sessions import new_comparison
+    from sessions.synthetic_comparison import comparison
+
+    store = SessionStore()
+    mixed = store.create("mixed")
+    record_turn(mixed, *synthetic.generation(random.Random(5), 4))
+    mixed.append_battery_run(battery_run())
+    for seed in (1, 2):
+        mixed.append_comparison(new_comparison(*comparison(random.Random(seed), n_lanes=2, n_tokens=4)))
+    app = make_app(load_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        browser = app.screen
+        table = browser.query_one("#session-table")
+        [cell] = [table.get_row_at(n)[3].plain for n, info in enumerate(browser.infos) if info.name == "mixed"]
+        assert cell == "1 + 1 battery run + 2 comparisons"

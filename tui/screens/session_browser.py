@@ -1,7 +1,7 @@
 """The session browser: every saved session (name, date, model, turns), searchable.
 
-A session that holds battery runs (the battery screen's) says so in the turns column: "2 battery
-runs" for one with no turns, "5 + 2 battery runs" for one with both.
+A session that holds battery runs or comparisons says so in the turns column: "2 battery runs"
+for one with no turns, "5 + 2 battery runs + 1 comparison" for one with all three.
 
 Enter replays the highlighted session, c marks it for a comparison (the second c compares the
 two), d deletes it after a confirmation. Listing and searching go through the store's index, and
@@ -41,20 +41,24 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _extras(info: SessionInfo) -> list[str]:
+    """What a session holds besides turns: its battery runs and comparisons."""
+    return [plural(n, word) for n, word in ((info.battery_runs, "battery run"), (info.comparisons, "comparison")) if n]
+
+
 def records_cell(info: SessionInfo) -> str:
-    """The turns column: the turn count, with the battery runs when there are any."""
-    runs = plural(info.battery_runs, "battery run")
-    if not info.battery_runs:
+    """The turns column: the turn count, with the battery runs and comparisons when there are any
+    ("5", "2 battery runs", "1 + 1 battery run + 2 comparisons")."""
+    extras = _extras(info)
+    if not extras:
         return str(info.turns)
-    return f"{info.turns} + {runs}" if info.turns else runs
+    return " + ".join(([str(info.turns)] if info.turns else []) + extras)
 
 
 def records_phrase(info: SessionInfo) -> str:
-    """'5 turns', '2 battery runs', '5 turns, 2 battery runs'."""
-    parts = [f"{info.turns} turns"] if info.turns or not info.battery_runs else []
-    if info.battery_runs:
-        parts.append(plural(info.battery_runs, "battery run"))
-    return ", ".join(parts)
+    """'5 turns', '2 battery runs', '5 turns, 2 battery runs, 1 comparison'."""
+    extras = _extras(info)
+    return ", ".join(([f"{info.turns} turns"] if info.turns or not extras else []) + extras)
 
 
 def literal(text: str) -> str:
