@@ -16,11 +16,12 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any
 
 from .batteries.summary import SummaryRow
 from .codec import decode, encode
 from .format import check_line, checked_line
+from .lazy_records import DescribedRecords
 
 RECORD_TYPE = "battery"
 _PREFIX = b'{"type":"battery"'
@@ -158,42 +159,8 @@ def parse_battery(buf: bytes, number: int, start: int = 0, end: int | None = Non
     return BatteryRunEntry(number, meta, records_raw)
 
 
-class BatteryRunList(Sequence[BatteryRun]):
+class BatteryRunList(DescribedRecords[BatteryRunEntry, BatteryRun]):
     """A session's battery runs in file order; each is decoded from its line on first access."""
-
-    def __init__(self, entries: list[BatteryRunEntry]) -> None:
-        self._entries = entries
-        self._cache: dict[int, BatteryRun] = {}
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    @overload
-    def __getitem__(self, index: int) -> BatteryRun: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[BatteryRun]: ...
-
-    def __getitem__(self, index: int | slice) -> BatteryRun | list[BatteryRun]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self._entries)
-        run = self._cache.get(index)
-        if run is None:
-            run = self._entries[index].decode()
-            self._cache[index] = run
-        return run
-
-    def describe(self, index: int) -> str:
-        """Run `index` in one line, without parsing its records."""
-        return self._entries[index].describe()
-
-    def entry(self, index: int) -> BatteryRunEntry:
-        return self._entries[index]
-
-    def _add(self, entry: BatteryRunEntry, run: BatteryRun) -> None:
-        self._cache[len(self._entries)] = run
-        self._entries.append(entry)
 
 
 __all__ = [

@@ -21,13 +21,14 @@ import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, overload
+from typing import Any
 
 from engine.compare import CompareRequest, CompareResult, CompareStep, PairSummary
 from engine.types import GenerationResult, TokenStep
 
 from .codec import decode, encode
 from .format import check_line, checked_line
+from .lazy_records import DescribedRecords
 from .model import AdapterRecord
 
 RECORD_TYPE = "comparison"
@@ -188,42 +189,8 @@ def parse_comparison(buf: bytes, number: int, start: int = 0, end: int | None = 
     return ComparisonEntry(number, meta, steps_raw)
 
 
-class ComparisonList(Sequence[ComparisonRecord]):
+class ComparisonList(DescribedRecords[ComparisonEntry, ComparisonRecord]):
     """A session's comparisons in file order; each is decoded from its line on first access."""
-
-    def __init__(self, entries: list[ComparisonEntry]) -> None:
-        self._entries = entries
-        self._cache: dict[int, ComparisonRecord] = {}
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    @overload
-    def __getitem__(self, index: int) -> ComparisonRecord: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[ComparisonRecord]: ...
-
-    def __getitem__(self, index: int | slice) -> ComparisonRecord | list[ComparisonRecord]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self._entries)
-        record = self._cache.get(index)
-        if record is None:
-            record = self._entries[index].decode()
-            self._cache[index] = record
-        return record
-
-    def describe(self, index: int) -> str:
-        """Comparison `index` in one line, without parsing its positions."""
-        return self._entries[index].describe()
-
-    def entry(self, index: int) -> ComparisonEntry:
-        return self._entries[index]
-
-    def _add(self, entry: ComparisonEntry, record: ComparisonRecord) -> None:
-        self._cache[len(self._entries)] = record
-        self._entries.append(entry)
 
 
 __all__ = [

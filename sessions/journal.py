@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar
 
 from .battery_runs import BatteryRun, BatteryRunEntry, BatteryRunList, battery_line, is_battery_line, parse_battery
 from .comparisons import (
@@ -30,6 +30,7 @@ from .comparisons import (
 )
 from .errors import NotASessionError, SessionError
 from .format import FORMAT_VERSION, TurnEntry, header_line, parse_header, parse_turn, turn_line
+from .lazy_records import LazyRecords
 from .model import Problem, SessionHeader, SessionOrigin, Turn
 
 try:
@@ -38,6 +39,7 @@ except ImportError:  # pragma: no cover - Windows: appends are still single O_AP
     fcntl = None  # type: ignore[assignment]
 
 _HEADER_PEEK = 1 << 16
+R = TypeVar("R")
 
 
 def utc_now() -> str:
@@ -48,35 +50,8 @@ def new_turn_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-class TurnList(Sequence[Turn]):
+class TurnList(LazyRecords[TurnEntry, Turn]):
     """The session's turns in file order; each is decoded from its line on first access."""
-
-    def __init__(self, entries: list[TurnEntry]) -> None:
-        self._entries = entries
-        self._cache: dict[int, Turn] = {}
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    @overload
-    def __getitem__(self, index: int) -> Turn: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Turn]: ...
-
-    def __getitem__(self, index: int | slice) -> Turn | list[Turn]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self._entries)
-        turn = self._cache.get(index)
-        if turn is None:
-            turn = self._entries[index].decode()
-            self._cache[index] = turn
-        return turn
-
-    def _add(self, entry: TurnEntry, turn: Turn) -> None:
-        self._cache[len(self._entries)] = turn
-        self._entries.append(entry)
 
 
 class Session:
@@ -155,28 +130,22 @@ class Session:
 
     def append_turn(self, turn: Turn) -> Turn:
         """Write `turn` durably (write, flush, fsync) and add it to `turns`; returns it."""
-        data = turn_line(turn)
-        with self._lock:
-            self._append_line(data)
-            self.turns._add(parse_turn(data, self._next_line, 0, len(data) - 1), turn)
-            self._next_line += 1
-        return turn
+        return self._append(turn_line(turn), self.turns, parse_turn, turn)
 
     def append_battery_run(self, run: BatteryRun) -> BatteryRun:
         """Write a battery run durably (one line, fsynced) and add it to `battery_runs`."""
-        data = battery_line(run)
-        with self._lock:
-            self._append_line(data)
-            self.battery_runs._add(parse_battery(data, self._next_line, 0, len(data) - 1), run)
-            self._next_line += 1
-        return run
+        return self._append(battery_line(run), self.battery_runs, parse_battery, run)
 
     def append_comparison(self, record: ComparisonRecord) -> ComparisonRecord:
         """Write a comparison durably (one line, fsynced) and add it to `comparisons`."""
-        data = comparison_line(record)
+        return self._append(comparison_line(record), self.comparisons, parse_comparison, record)
+
+    def _append(self, data: bytes, records: LazyRecords[Any, R], parse: Callable[[bytes, int, int, int], Any],
+                record: R) -> R:
+        """Write one record's line and add it to `records` with the entry its line parses to."""
         with self._lock:
             self._append_line(data)
-            self.comparisons._add(parse_comparison(data, self._next_line, 0, len(data) - 1), record)
+            records._add(parse(data, self._next_line, 0, len(data) - 1), record)
             self._next_line += 1
         return record
 
