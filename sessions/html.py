@@ -25,13 +25,16 @@ from .export import SUMMARY_COLUMNS, describe_battery_run, describe_comparison, 
 from .journal import Session
 from .model import Turn
 
-_CSS = """
+PAGE_CSS = """
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f7f9;color:#1d232b}
 main{max-width:1040px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}
 .sub{color:#5a6472;font-size:13px}
 .turn{background:#fff;border:1px solid #dde2e8;border-radius:8px;padding:14px 18px;margin:16px 0}
-.turn h2{font-size:15px;margin:0 0 6px}
+"""
+"""The page, title, subtitle and turn-card rules every exported HTML page shares (tree_html.py too)."""
+
+_CSS = PAGE_CSS + """.turn h2{font-size:15px;margin:0 0 6px}
 .meta{font-size:12px;color:#5a6472;margin:0 0 10px;padding-left:18px}
 .msg{white-space:pre-wrap;margin:6px 0}
 .who{font-weight:600;font-size:13px;color:#3b4654}

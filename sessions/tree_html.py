@@ -13,17 +13,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .html import tint
+from .html import PAGE_CSS, tint
 from .journal import Session
 from .tree import session_tree
 
-_CSS = """
-body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f7f9;color:#1d232b}
-main{max-width:1040px;margin:0 auto;padding:24px}
-h1{font-size:22px;margin:0 0 4px}
-.sub{color:#5a6472;font-size:13px}
-.turn{background:#fff;border:1px solid #dde2e8;border-radius:8px;padding:14px 18px;margin:16px 0}
-.turn h2{font-size:15px;margin:0 0 6px;white-space:pre-wrap}
+_CSS = PAGE_CSS + """.turn h2{font-size:15px;margin:0 0 6px;white-space:pre-wrap}
 ul.tree{list-style:none;padding-left:18px;border-left:1px dashed #c5ccd5;margin:4px 0}
 .head{font-size:12px;color:#5a6472}
 .answer{white-space:pre-wrap;font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:14px;line-height:1.9}
