@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
 from .compare import CompareRequest, CompareResult, CompareStep
+from .process_memory import WorkerMemory
 from .types import (
     AdapterSpec,
     Capabilities,
@@ -72,7 +73,15 @@ class Backend(Protocol):
     def generate(self, request: GenerationRequest) -> GenerationStream: ...
 
     def compare(self, request: CompareRequest) -> CompareStream:
-        """One conversation under several configurations, in lockstep (engine/compare/)."""
+        """One conversation under several configurations, in lockstep (engine/compare/). A lane
+        whose configuration names another model file runs on a worker of its own."""
+
+    def worker_memory(self) -> tuple[WorkerMemory, ...]:
+        """Each running worker's resident memory: the loaded model's, then any started for a
+        comparison on another model."""
+
+    def release_extra_workers(self) -> None:
+        """Stop the workers started for comparisons on other models."""
 
     def choose(self, request: ChoiceRequest) -> ChoiceResult: ...
 

@@ -14,17 +14,20 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .compare import CompareRequest, CompareResult, CompareStep
+from .compare.across_models import CrossModelComparison, LaneGroup, check_one_vocabulary
+from .compare.types import RowsStep
 from .crash_diagnosis import PHASE_FIRST_DECODE, PHASE_LATER, PHASE_LOAD, worker_died_error
 from .errors import EngineClosedError, EngineError, ModelLoadError, WorkerDiedError
 from .gguf import check_gguf_file
 from .locations import llama_log_path
 from .log_excerpt import excerpt
+from .process_memory import WorkerMemory, resident_bytes
 from .types import (
     AdapterSpec,
     Capabilities,
@@ -69,6 +72,9 @@ class _LocalStream:
         self.result: Any = None
 
     def __iter__(self) -> Iterator[Any]:
+        return self._run()
+
+    def _run(self) -> Generator[Any, None, None]:
         backend = self._backend
         with backend._lock:
             backend._send(Request(self.command, (self._id, self._request)))
@@ -115,6 +121,18 @@ class LocalComparison(_LocalStream):
         return super().__iter__()
 
 
+class LocalRowsComparison(_LocalStream):
+    """One worker's share of a comparison across models: its lanes' CompareSteps with their
+    logits rows (RowsSteps), then its CompareResult (engine/compare/across_models.py merges them)."""
+
+    command = Command.COMPARE_ROWS
+    result: CompareResult | None
+
+    def rows(self) -> Generator[RowsStep, None, None]:
+        """The RowsSteps; closing the generator early cancels the worker's comparison."""
+        return self._run()
+
+
 class LocalBackend:
     capabilities = Capabilities(full_vocab_logprobs=True, lora_hot_swap=True, cancel=True)
 
@@ -135,6 +153,9 @@ class LocalBackend:
         self._info: ModelInfo | None = None
         # What the worker is doing, for the diagnosis when it dies of a signal.
         self._phase = PHASE_LOAD
+        # Workers for comparisons on other models, by the model file's real path: each its own
+        # process and memory, kept until release_extra_workers(), a load or close.
+        self._extra_workers: dict[str, LocalBackend] = {}
 
     # ----- worker lifecycle ------------------------------------------------------------------
 
@@ -270,6 +291,7 @@ class LocalBackend:
 
     def load(self, config: ModelConfig) -> ModelInfo:
         self._closed = False
+        self.release_extra_workers()  # they were started with the old settings
         with self._lock:
             # A file refused here never reaches the worker: the loaded model stays loaded.
             check_gguf_file(config.model_path, ModelLoadError)
@@ -289,11 +311,61 @@ class LocalBackend:
             self._last_generation_id += 1
             return LocalGeneration(self, request, self._last_generation_id)
 
-    def compare(self, request: CompareRequest) -> LocalComparison:
+    def compare(self, request: CompareRequest) -> LocalComparison | CrossModelComparison:
+        """A comparison on the loaded model; one whose lanes name other model files
+        (configuration.model_path) runs those lanes in a worker per model (started on first
+        iteration, kept for the next comparison: see worker_memory and release_extra_workers)."""
+        with self._lock:
+            self._ensure_started()
+            models = [self._lane_model(lane.configuration.model_path) for lane in request.lanes]
+            own = os.path.realpath(self.config.model_path)
+            if all(model == own for model in models):
+                self._last_generation_id += 1
+                return LocalComparison(self, request, self._last_generation_id)
+            order = list(dict.fromkeys(models))
+            check_one_vocabulary(order)
+            groups = [LaneGroup(self if model == own else self._extra_worker(model),
+                                tuple(i for i, m in enumerate(models) if m == model)) for model in order]
+
+            def start() -> None:
+                for group in groups:
+                    group.backend.start()
+
+            return CrossModelComparison(request, groups, start)
+
+    def compare_rows(self, request: CompareRequest) -> LocalRowsComparison:
+        """This worker's lanes of a comparison across models, with their logits rows."""
         with self._lock:
             self._ensure_started()
             self._last_generation_id += 1
-            return LocalComparison(self, request, self._last_generation_id)
+            return LocalRowsComparison(self, request, self._last_generation_id)
+
+    def _lane_model(self, path: str) -> str:
+        return os.path.realpath(os.path.expanduser(path or self.config.model_path))
+
+    def _extra_worker(self, model: str) -> LocalBackend:
+        worker = self._extra_workers.get(model)
+        if worker is None:
+            check_gguf_file(model, ModelLoadError)
+            log = self.log_path.with_name(f"{self.log_path.stem}.{Path(model).stem}{self.log_path.suffix}")
+            worker = LocalBackend(replace(self.config, model_path=model, adapters=()), log_path=log)
+            self._extra_workers[model] = worker
+        return worker
+
+    def worker_memory(self) -> tuple[WorkerMemory, ...]:
+        """The resident memory of this backend's worker and of each extra worker it runs."""
+        out = []
+        for backend, extra in [(self, False), *((w, True) for w in self._extra_workers.values())]:
+            process = backend._process
+            if process is not None and process.is_alive():
+                out.append(WorkerMemory(backend.config.model_path, process.pid, resident_bytes(process.pid), extra))
+        return tuple(out)
+
+    def release_extra_workers(self) -> None:
+        """Stop the workers started for comparisons on other models (their memory is freed)."""
+        workers, self._extra_workers = self._extra_workers, {}
+        for worker in workers.values():
+            worker.close()
 
     def choose(self, request: ChoiceRequest) -> ChoiceResult:
         return self._call(Command.CHOOSE, request)
@@ -310,6 +382,8 @@ class LocalBackend:
 
     def cancel(self) -> None:
         self._cancel_through(self._last_generation_id)
+        for worker in list(self._extra_workers.values()):
+            worker.cancel()
 
     def _cancel_through(self, generation_id: int) -> None:
         with self._cancelled_through.get_lock():
@@ -326,6 +400,7 @@ class LocalBackend:
         deadline = time.monotonic() + CLOSE_S
         self._closed = True
         self.cancel()
+        self.release_extra_workers()
         process = self._process
         if not self._lock.acquire(timeout=_LOCK_WAIT_S):
             _stop(process, deadline)  # another thread's request holds the pipe

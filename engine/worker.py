@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .compare.types import CompareStep
+from .compare.types import CompareStep, RowsStep
 from .errors import EngineError, RequestError
 from .types import TokenStep
 from .worker_protocol import Command, Done, Failed, Request, StepBatch
@@ -52,7 +52,7 @@ def _stream(conn: Any, items: Iterable[Any]) -> Any:
     last_flush = 0.0
     try:
         for item in items:
-            if not isinstance(item, TokenStep | CompareStep):
+            if not isinstance(item, TokenStep | CompareStep | RowsStep):
                 return item
             pending.append(item)
             now = time.perf_counter()
@@ -90,21 +90,23 @@ class _Worker:
         self.backend = LlamaBackend(config, self.sink)
         return self.backend.info()
 
+    def _cancel_check(self, generation_id: int) -> Callable[[], bool]:
+        """Whether generation `generation_id` was asked to stop (see LocalBackend.cancel)."""
+        return lambda: self.cancelled_through.value >= generation_id
+
     def generate(self, payload: tuple[int, Any]) -> Any:
         generation_id, request = payload
-
-        def cancelled() -> bool:
-            return self.cancelled_through.value >= generation_id
-
-        return _stream(self.conn, self.model().generate(request, cancelled))
+        return _stream(self.conn, self.model().generate(request, self._cancel_check(generation_id)))
 
     def compare(self, payload: tuple[int, Any]) -> Any:
         generation_id, request = payload
+        return _stream(self.conn, self.model().compare(request, self._cancel_check(generation_id)))
 
-        def cancelled() -> bool:
-            return self.cancelled_through.value >= generation_id
+    def compare_rows(self, payload: tuple[int, Any]) -> Any:
+        from .compare.lockstep import run_lockstep_with_rows
 
-        return _stream(self.conn, self.model().compare(request, cancelled))
+        generation_id, request = payload
+        return _stream(self.conn, run_lockstep_with_rows(self.model(), request, self._cancel_check(generation_id)))
 
     def system_info(self, _payload: None) -> Any:
         from .llama_backend import system_info
@@ -128,6 +130,7 @@ HANDLERS: dict[Command, Callable[[_Worker, Any], Any]] = {
     Command.RENDER: lambda w, p: w.model().render(*p),
     Command.GENERATE: _Worker.generate,
     Command.COMPARE: _Worker.compare,
+    Command.COMPARE_ROWS: _Worker.compare_rows,
     Command.CHOOSE: lambda w, p: w.model().choose(p),
     Command.SCORE: lambda w, p: w.model().score(p),
     Command.SET_ADAPTERS: lambda w, p: w.model().set_adapters(p),

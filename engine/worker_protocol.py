@@ -20,7 +20,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from .compare.types import CompareStep
+from .compare.types import CompareStep, RowsStep
 from .errors import EngineError
 from .types import TokenStep
 
@@ -32,6 +32,8 @@ class Command(enum.Enum):
     RENDER = "render"  # (SystemPrompt, messages) -> RenderedPrompt
     GENERATE = "generate"  # (generation id, GenerationRequest) -> StepBatch..., GenerationResult
     COMPARE = "compare"  # (generation id, CompareRequest) -> StepBatch of CompareSteps..., CompareResult
+    # The same with each position's logits rows, for a comparison across models (RowsSteps).
+    COMPARE_ROWS = "compare_rows"  # (generation id, CompareRequest) -> StepBatch of RowsSteps..., CompareResult
     CHOOSE = "choose"  # ChoiceRequest -> ChoiceResult
     SCORE = "score"  # ScoreRequest -> ScoreResult
     SET_ADAPTERS = "set_adapters"  # tuple[AdapterSpec, ...] -> None
@@ -47,7 +49,8 @@ class Command(enum.Enum):
 TEST_SEAM = frozenset({Command.LOGITS, Command.CRASH, Command.STALL})
 
 # After these the model has decoded, so the llama.cpp build has proven itself on this machine.
-DECODING_COMMANDS = frozenset({Command.GENERATE, Command.COMPARE, Command.CHOOSE, Command.SCORE, Command.LOGITS})
+DECODING_COMMANDS = frozenset({Command.GENERATE, Command.COMPARE, Command.COMPARE_ROWS, Command.CHOOSE,
+                               Command.SCORE, Command.LOGITS})
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,9 @@ class Done:
 
 @dataclass(frozen=True)
 class StepBatch:
-    """Steps of a running generation (TokenSteps) or comparison (CompareSteps), in order."""
+    """Steps of a running generation (TokenSteps) or comparison (CompareSteps, or RowsSteps), in order."""
 
-    steps: tuple[TokenStep, ...] | tuple[CompareStep, ...]
+    steps: tuple[TokenStep, ...] | tuple[CompareStep, ...] | tuple[RowsStep, ...]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ given text), so the divergence is about the distributions, not about sampled pat
 - types.py: the request, the per-position step and the result (frozen dataclasses; they cross
   the worker's pipe);
 - divergence.py: the arithmetic over two logits rows, and the per-pair summary;
-- lockstep.py: the decoding loop, run by the worker's LlamaBackend.
+- lockstep.py: the decoding loop, run by the worker's LlamaBackend;
+- across_models.py: a comparison with lanes on other model files (same vocabulary), a worker
+  per model, merged position by position in the caller (LocalBackend.compare routes there).
 """
 
 from .types import CompareLane, CompareRequest, CompareResult, CompareStep, PairDivergence, PairSummary

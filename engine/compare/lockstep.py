@@ -25,7 +25,7 @@ from ..seeds import check_seed, random_seed
 from ..types import GenerationResult, Provenance, SamplingSettings, SystemPrompt, TokenStep
 from ..utf8 import Utf8Assembler
 from .divergence import position_pairs, summarise_pairs
-from .types import MAX_LANES, CompareLane, CompareRequest, CompareResult, CompareStep
+from .types import MAX_LANES, CompareLane, CompareRequest, CompareResult, CompareStep, RowsStep
 
 if TYPE_CHECKING:
     from ..kv_sequences import KvSequence
@@ -66,6 +66,22 @@ def check_request(request: CompareRequest, n_sequences: int) -> None:
 def run_lockstep(backend: LlamaBackend, request: CompareRequest, cancelled: Callable[[], bool]
                  ) -> Iterator[CompareStep | CompareResult]:
     """Yield a CompareStep per position, then the CompareResult."""
+    for item in _lockstep(backend, request, cancelled, with_rows=False):
+        assert not isinstance(item, RowsStep)
+        yield item
+
+
+def run_lockstep_with_rows(backend: LlamaBackend, request: CompareRequest, cancelled: Callable[[], bool]
+                           ) -> Iterator[RowsStep | CompareResult]:
+    """Yield a RowsStep per position (the CompareStep with the lanes' logits rows), then the
+    CompareResult: one worker's share of a comparison across models."""
+    for item in _lockstep(backend, request, cancelled, with_rows=True):
+        assert not isinstance(item, CompareStep)
+        yield item
+
+
+def _lockstep(backend: LlamaBackend, request: CompareRequest, cancelled: Callable[[], bool],
+              with_rows: bool) -> Iterator[CompareStep | RowsStep | CompareResult]:
     check_request(request, backend.kv_sequence_count)
     forced = list(request.forced_ids)
     if request.forced_from:
@@ -118,7 +134,7 @@ def run_lockstep(backend: LlamaBackend, request: CompareRequest, cancelled: Call
                 lane.finish = "stop"
         compared = CompareStep(position, tuple(steps), position_pairs(rows, tokens))
         history.append(compared)
-        yield compared
+        yield RowsStep(compared, tuple(rows)) if with_rows else compared
         for lane, chosen in zip(lanes, tokens, strict=True):
             if lane.finish is not None or chosen is None:
                 continue
@@ -176,4 +192,4 @@ def _open_lanes(backend: LlamaBackend, request: CompareRequest, teacher_forced: 
     return lanes
 
 
-__all__ = ["check_request", "run_lockstep"]
+__all__ = ["check_request", "run_lockstep", "run_lockstep_with_rows"]

@@ -7,6 +7,7 @@ like the rest of the engine's results.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..types import Configuration, GenerationResult, Message, SamplingSettings, TokenStep
 
@@ -64,6 +65,19 @@ class CompareStep:
     position: int
     steps: tuple[TokenStep | None, ...]
     pairs: tuple[PairDivergence, ...]
+
+
+@dataclass(frozen=True)
+class RowsStep:
+    """A worker's CompareStep with its lanes' logits rows (None for a lane that has ended).
+
+    Only between a worker and its parent, when a comparison spans models (engine/compare/
+    across_models.py): the parent measures the pairs of lanes on different workers from these
+    rows, with the same arithmetic the worker uses for its own pairs.
+    """
+
+    step: CompareStep
+    rows: tuple[Any, ...]  # numpy float32 arrays of n_vocab logits, or None
 
 
 @dataclass(frozen=True)

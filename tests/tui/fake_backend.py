@@ -22,6 +22,7 @@ from dataclasses import replace
 from engine.compare import CompareRequest, CompareResult, CompareStep, PairDivergence
 from engine.compare.divergence import summarise_pairs
 from engine.errors import AdapterError, EngineError, WorkerDiedError
+from engine.process_memory import WorkerMemory
 from engine.types import (
     AdapterSpec,
     Capabilities,
@@ -195,6 +196,8 @@ class FakeBackend:
         self.requests: list[GenerationRequest] = []
         self.choice_requests: list[ChoiceRequest] = []
         self.compare_requests: list[CompareRequest] = []
+        self.extra_models: dict[str, None] = {}  # other models compared on, as extra workers would hold
+        self.releases = 0  # release_extra_workers() calls
         self.compare_scripts: list[list[str]] | None = None  # per lane; None: the default (see the docstring)
         self.adapter_sets: list[tuple[AdapterSpec, ...]] = []
         self.loaded: list[ModelConfig] = []
@@ -263,6 +266,9 @@ class FakeBackend:
         if self._info is None:
             self._info = self._make_info(self.config)
         self.compare_requests.append(request)
+        for lane in request.lanes:
+            if lane.configuration.model_path not in ("", self.config.model_path):
+                self.extra_models[lane.configuration.model_path] = None
         base = self.script[0]
         scripts = self.compare_scripts or [
             base if k == 0 else base[:3] + [LANE_WORDS[(k - 1) % len(LANE_WORDS)]] + base[4:]
@@ -335,6 +341,15 @@ class FakeBackend:
     def tokenize(self, text: str) -> list[int]:
         """Greedy longest match over VOCAB; any other character is a token of its own."""
         return [token_id(piece) for piece in self._pieces(text)]
+
+    def worker_memory(self) -> tuple[WorkerMemory, ...]:
+        """The loaded model's worker (300 MB), then one per other model a comparison named (98 MB)."""
+        return (WorkerMemory(self.config.model_path, 1000, 300_000_000, False),
+                *(WorkerMemory(path, 1001 + n, 98_000_000, True) for n, path in enumerate(self.extra_models)))
+
+    def release_extra_workers(self) -> None:
+        self.releases += 1
+        self.extra_models.clear()
 
     def cancel(self) -> None:
         self.cancel_event.set()
