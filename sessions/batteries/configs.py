@@ -23,6 +23,11 @@ keys in a table (`temperature`, `top_k`, `top_p`, `min_p`, `repeat_penalty`, `se
 its own flags' settings as `sampling_defaults`, which fill the keys a table leaves out. Without
 them (battery run, whose questions say how they are sampled) those keys are refused.
 
+A command that runs configurations on more than one model (`logitscope compare`, the TUI's live
+compare) also takes `model = "other.gguf"` (a path; relative to the configs file's folder): that
+configuration runs on that model, in a worker of its own. Without `models=True` (battery run,
+whose configurations share the loaded model) the key is refused.
+
 Adapter names are resolved by a callable the caller passes in (the CLI passes
 adapters.library.parse_adapter; sessions never import adapters).
 """
@@ -37,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import EngineError
+from engine.gguf import check_gguf_file
 from engine.seeds import MAX_SEED
 from engine.types import AdapterSpec, SamplingSettings, SystemMode, SystemPrompt
 
@@ -51,8 +57,8 @@ _WHOLE_SAMPLING = {"top_k": (2**31 - 1, "a whole number, 0 or more (0 = off)"),
 _REAL_SAMPLING = {"temperature": (0.0, math.inf, "a number, 0 or more (0 = greedy)"),
                   "top_p": (0.0, 1.0, "a number from 0 to 1"), "min_p": (0.0, 1.0, "a number from 0 to 1"),
                   "repeat_penalty": (0.0, math.inf, "a number above 0 (1 = off)")}
-_PLAIN_KEYS = ("adapters", "system", "trigger", "trigger_at", "replicas", *SAMPLING_KEYS)
-_GRID_KEYS = ("adapters", "scales", "system", "prompts", "trigger", "trigger_at", *SAMPLING_KEYS)
+_PLAIN_KEYS = ("adapters", "system", "trigger", "trigger_at", "replicas", "model", *SAMPLING_KEYS)
+_GRID_KEYS = ("adapters", "scales", "system", "prompts", "trigger", "trigger_at", "model", *SAMPLING_KEYS)
 
 
 class ConfigsError(BatteryError):
@@ -70,6 +76,7 @@ class Configuration:
     trigger_at: TriggerPlace = TriggerPlace.USER_START
     group: str = ""                           # replicas share their table's name; else ""
     sampling: SamplingSettings | None = None  # None: the command's own (compare's flags; a question's)
+    model: str = ""                           # a model file's absolute path; "" = the loaded model
 
     @property
     def label(self) -> str:
@@ -92,6 +99,8 @@ class Configuration:
             s = self.sampling
             definition["sampling"] = {"temperature": s.temperature, "top_k": s.top_k, "top_p": s.top_p,
                                       "min_p": s.min_p, "repeat_penalty": s.repeat_penalty, "seed": s.seed}
+        if self.model:
+            definition["model"] = self.model
         return definition
 
 
@@ -105,9 +114,10 @@ class _Reader:
     """Checks one table's values, naming file, table and key in every refusal."""
 
     def __init__(self, source: str, table: str, resolve: AdapterResolver,
-                 sampling_defaults: SamplingSettings | None = None) -> None:
+                 sampling_defaults: SamplingSettings | None = None, models_from: Path | None = None) -> None:
         self.source, self.table, self.resolve = source, table, resolve
         self.sampling_defaults = sampling_defaults
+        self.models_from = models_from  # the folder relative model paths start from; None: no model key
 
     def fail(self, key: str | None, problem: str) -> ConfigsError:
         where = f"{self.source}: " + (f"[{self.table}]" if self.table else "top-level")
@@ -164,6 +174,23 @@ class _Reader:
             raise self.fail(key, f"expected {what}, got {value!r}")
         return float(value)
 
+    def model(self, values: Mapping[str, Any]) -> str:
+        """The table's model file as an absolute path, checked to be a GGUF file; "" when unset."""
+        if "model" not in values:
+            return ""
+        if self.models_from is None:
+            raise self.fail("model", "a model per configuration is not taken here: a battery run's "
+                                     "configurations share the loaded model (--model); it is for compare")
+        text = values["model"]
+        if not isinstance(text, str) or not text.strip():
+            raise self.fail("model", "expected the path of a .gguf model file")
+        path = (self.models_from / Path(text.strip()).expanduser()).resolve()
+        try:
+            check_gguf_file(str(path), ValueError)
+        except (ValueError, OSError) as error:
+            raise self.fail("model", str(error)) from None
+        return str(path)
+
     def trigger(self, values: Mapping[str, Any]) -> tuple[str, TriggerPlace]:
         trigger = values.get("trigger", "")
         if not isinstance(trigger, str):
@@ -182,13 +209,14 @@ def _plain(reader: _Reader, name: str, values: Mapping[str, Any]) -> list[Config
     system = reader.system(values)
     trigger, place = reader.trigger(values)
     sampling = reader.sampling(values)
+    model = reader.model(values)
     if "replicas" not in values:
-        return [Configuration(name, adapters, system, trigger, place, sampling=sampling)]
+        return [Configuration(name, adapters, system, trigger, place, sampling=sampling, model=model)]
     replicas = reader.strings(values, "replicas")
     if not replicas:
         raise reader.fail("replicas", "expected at least one adapter")
     return [Configuration(f"{name}#{i}", adapters + (reader.adapter("replicas", text),), system, trigger,
-                          place, group=name, sampling=sampling)
+                          place, group=name, sampling=sampling, model=model)
             for i, text in enumerate(replicas, 1)]
 
 
@@ -220,6 +248,7 @@ def _grid(reader: _Reader, values: Mapping[str, Any]) -> list[Configuration]:
             raise reader.fail("system", f"{mode!r} is not none, empty or a key of 'prompts'")
     trigger, place = reader.trigger(values)
     sampling = reader.sampling(values)
+    model = reader.model(values)
     specs = [reader.adapter("adapters", n) for n in names]
     stem = "+".join(Path(s.path).stem for s in specs)
     configurations = []
@@ -227,15 +256,18 @@ def _grid(reader: _Reader, values: Mapping[str, Any]) -> list[Configuration]:
         adapters = tuple(AdapterSpec(s.path, float(scale)) for s in specs)
         for label, system in systems or [("", SystemPrompt.none())]:
             name = f"{stem}@{_scale_text(float(scale))}" + (f"/{label}" if label else "")
-            configurations.append(Configuration(name, adapters, system, trigger, place, sampling=sampling))
+            configurations.append(Configuration(name, adapters, system, trigger, place, sampling=sampling,
+                                                model=model))
     return configurations
 
 
 def parse_configs(text: str, source: str, resolve: AdapterResolver,
-                  sampling_defaults: SamplingSettings | None = None) -> tuple[Configuration, ...]:
+                  sampling_defaults: SamplingSettings | None = None,
+                  models_from: Path | None = None) -> tuple[Configuration, ...]:
     """Every configuration of a configs file's text, in file order (grids expanded). Sampling
     keys are taken only with `sampling_defaults` (the command's flags, filling the keys a table
-    leaves out); without them they are refused."""
+    leaves out); without them they are refused. `model` keys are taken only with `models_from`,
+    the folder a relative model path starts from."""
     top = _Reader(source, "", resolve)
     try:
         data = tomllib.loads(text)
@@ -247,14 +279,14 @@ def parse_configs(text: str, source: str, resolve: AdapterResolver,
             if not isinstance(values, Mapping) or not values:
                 raise ConfigsError(f"{source}: [grid]: expected tables [grid.NAME]")
             for grid_name, grid in values.items():
-                reader = _Reader(source, f"grid.{grid_name}", resolve, sampling_defaults)
+                reader = _Reader(source, f"grid.{grid_name}", resolve, sampling_defaults, models_from)
                 if not isinstance(grid, Mapping):
                     raise reader.fail(None, "expected a table")
                 configurations += _grid(reader, grid)
         elif not isinstance(values, Mapping):
             raise top.fail(name, "expected a table [NAME] per configuration, not a top-level key")
         else:
-            configurations += _plain(_Reader(source, name, resolve, sampling_defaults), name, values)
+            configurations += _plain(_Reader(source, name, resolve, sampling_defaults, models_from), name, values)
     if not configurations:
         raise ConfigsError(f"{source}: no configurations (expected tables such as [base])")
     seen: set[str] = set()
@@ -266,10 +298,13 @@ def parse_configs(text: str, source: str, resolve: AdapterResolver,
 
 
 def load_configs(path: str | Path, resolve: AdapterResolver,
-                 sampling_defaults: SamplingSettings | None = None) -> tuple[Configuration, ...]:
+                 sampling_defaults: SamplingSettings | None = None,
+                 models: bool = False) -> tuple[Configuration, ...]:
+    """The configurations of the file at `path`; `models`: take `model` keys (relative to its folder)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigsError(f"{path}: cannot read the configs file: {error.strerror}") from None
-    return parse_configs(text, str(path), resolve, sampling_defaults)
+    return parse_configs(text, str(path), resolve, sampling_defaults,
+                         path.expanduser().resolve().parent if models else None)
