@@ -25,7 +25,8 @@ def lane_configuration(lane: CompareLane) -> str:
     trigger = f"; trigger {c.trigger!r} at {c.trigger_at.value}" if c.trigger else ""
     sampling = ("greedy" if s.greedy else f"temperature {s.temperature:g}, top-k {s.top_k}, top-p {s.top_p:g}, "
                 f"min-p {s.min_p:g}") + (f", repeat penalty {s.repeat_penalty:g}" if s.repeat_penalty != 1 else "")
-    return f"adapters {adapters}; system {c.system.describe()}{trigger}; {sampling}"
+    model = f"model {Path(c.model_path).name}; " if c.model_path else ""
+    return f"{model}adapters {adapters}; system {c.system.describe()}{trigger}; {sampling}"
 
 
 def answer_line(answer: GenerationResult) -> str:

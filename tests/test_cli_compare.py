@@ -169,3 +169,27 @@ def test_every_json_field_is_documented():
     keys = set(data) | set(data["configurations"][0]) | set(data["pairs"][0]) | set(data["pairs"][0]["summary"])
     keys |= set(data["pairs"][0]["positions"][0])
     assert not {k for k in keys if f"`{k}`" not in docs}
+
+
+@pytest.mark.model
+def test_a_configuration_on_another_model_runs_there_and_is_journaled(default_model, tmp_path, capsys, monkeypatch):
+    """A `model` key: that configuration on a copy of the model (a second worker), named in the
+    plain output, the JSON and the journal; on an identical model the pair never diverges."""
+    import shutil
+
+    monkeypatch.setenv("LOGITSCOPE_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "models").mkdir()
+    shutil.copyfile(default_model, tmp_path / "models" / "copy.gguf")
+    path = tmp_path / "two.toml"
+    path.write_text('[base]\n[copy]\nmodel = "models/copy.gguf"\n')
+    data = compare_json(capsys, "--configs", str(path), "--session", "two", *GREEDY)
+    base, copy = data["configurations"]
+    copied = str((tmp_path / "models" / "copy.gguf").resolve())
+    assert base["model"] is None and copy["model"] == copied
+    assert copy["provenance"]["model_path"] == copied
+    assert [s["id"] for s in base["steps"]] == [s["id"] for s in copy["steps"]]
+    assert all(p["kl_ab"] == 0 and not p["differ"] for p in data["pairs"][0]["positions"])
+    [record] = SessionStore().open("two").comparisons
+    assert record.request.lanes[1].configuration.model_path == copied
+    assert main(["compare", PROMPT, "--configs", str(path), *GREEDY]) == 0
+    assert "[copy] model copy.gguf; adapters none; system none; greedy" in capsys.readouterr().out.splitlines()

@@ -1,14 +1,16 @@
 """`logitscope compare PROMPT --configs FILE`: one prompt under 2-4 configurations, side by side.
 
-Thin argument handling over the engine's lockstep comparison (engine/compare/): the configurations
-come from a configs file (sessions/batteries/configs.py, the syntax every command with several
-configurations takes; sampling keys allowed, the sampling flags filling what a table leaves out),
-`--only` picks some, `--forced` scores every one on one configuration's answer or on a given
-text. Each configuration's answer is printed with its configuration, then a summary line per
-pair; `--json` prints one object (tui/cli/compare_output.py, docs/compare.md). Progress goes to
-stderr; Ctrl-C cancels the comparison in the worker, and what was done is printed (and
-journaled with `--session`), exit 130. Every lane samples with one seed, drawn once when
-`--seed` is not given, so configurations differ by their configuration, not by the draw.
+Thin argument handling over the engine's lockstep comparison (engine/compare/): the
+configurations come from a configs file (sessions/batteries/configs.py, the syntax every command
+with several configurations takes; sampling keys allowed, the sampling flags filling what a
+table leaves out; a `model` key runs that configuration on another model file, in a worker of
+its own), `--only` picks some, `--forced` scores every one on one configuration's answer or on
+a given text. Each configuration's answer is printed with its configuration, then a summary
+line per pair; `--json` prints one object (tui/cli/compare_output.py, docs/compare.md).
+Progress goes to stderr; Ctrl-C cancels the comparison in the worker, and what was done is
+printed (and journaled with `--session`), exit 130. Every lane samples with one seed, drawn
+once when `--seed` is not given, so configurations differ by their configuration, not by the
+draw.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ def configurations(args: argparse.Namespace, sampling: SamplingSettings
                            "it in a table of the file)")
     from adapters.library import parse_adapter
 
-    every = found = load_configs(args.configs, parse_adapter, sampling_defaults=sampling)
+    every = found = load_configs(args.configs, parse_adapter, sampling_defaults=sampling, models=True)
     if args.only:
         chosen: list[Configuration] = []
         for name in args.only:
@@ -105,7 +107,7 @@ def lanes(found: tuple[Configuration, ...], sampling: SamplingSettings) -> tuple
         if own.seed is None:
             own = replace(own, seed=sampling.seed)
         engine = EngineConfiguration(adapters=c.adapters, system=c.system, trigger=c.trigger,
-                                     trigger_at=TriggerPlace(c.trigger_at.value))
+                                     trigger_at=TriggerPlace(c.trigger_at.value), model_path=c.model)
         out.append(CompareLane(c.name, engine, own))
     return tuple(out)
 

@@ -28,6 +28,7 @@ def lane_definition(lane: CompareLane) -> dict[str, Any]:
         "trigger": c.trigger, "trigger_at": c.trigger_at.value if c.trigger else None,
         "sampling": {"temperature": s.temperature, "top_k": s.top_k, "top_p": s.top_p, "min_p": s.min_p,
                      "repeat_penalty": s.repeat_penalty, "seed": s.seed},
+        "model": c.model_path or None,
     }
 
 
