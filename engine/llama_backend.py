@@ -16,6 +16,7 @@ low-level API rather than its `Llama` class so that we control exactly what is d
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import math
 import os
@@ -49,6 +50,7 @@ from .option_scoring import (
     normalised,
     token_logprob,
 )
+from .runtime import build_runtime, read_load_log
 from .sampler_view import ChainTrace, sampler_fields
 from .seeds import check_seed, random_seed
 from .threads import default_thread_count
@@ -59,6 +61,7 @@ from .types import (
     ChoiceResult,
     ComputeDevice,
     Configuration,
+    FlashAttention,
     GenerationRequest,
     GenerationResult,
     Message,
@@ -68,6 +71,7 @@ from .types import (
     OptionScore,
     Provenance,
     RenderedPrompt,
+    Runtime,
     SamplingSettings,
     ScoreRequest,
     ScoreResult,
@@ -94,6 +98,11 @@ _ALL_LAYERS = 0x7FFFFFFF
 # cache held before. 64 costs about 15% of prompt throughput against 512-token batches on CPU.
 PROMPT_BLOCK = 64
 _DECODE_NO_SLOT = 1  # llama_decode's return code when the batch finds no free KV cells
+_FLASH_ATTN_TYPES = {
+    FlashAttention.AUTO: llama_cpp.LLAMA_FLASH_ATTN_TYPE_AUTO,  # llama.cpp decides per device
+    FlashAttention.ON: llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED,
+    FlashAttention.OFF: llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED,
+}
 
 _backend_initialised = False
 
@@ -108,6 +117,7 @@ class LogSink:
         # Where `write` goes, for the details' "more lines in ..." (the worker passes a file's write).
         owner_name = getattr(getattr(write, "__self__", None), "name", None)
         self.path = path or (owner_name if isinstance(owner_name, str) else None)
+        self._captures: list[list[str]] = []  # see `captured`
         # Keep a reference: llama.cpp holds only the raw function pointer.
         self._callback = llama_cpp.llama_log_callback(self._on_log)
         llama_cpp.llama_log_set(self._callback, ctypes.c_void_p(0))
@@ -115,12 +125,25 @@ class LogSink:
     def _on_log(self, level: int, text: bytes, _user_data: object) -> None:
         line = text.decode("utf-8", errors="replace")
         self._write(line)
+        for capture in self._captures:
+            capture.append(line)
         self.recent.append(line)
         self._levels.append(level)
         if len(self.recent) > 400:
             del self.recent[:200]
         if len(self._levels) > 400:
             del self._levels[:200]
+
+    @contextlib.contextmanager
+    def captured(self) -> Iterator[list[str]]:
+        """Every fragment logged inside the block, all of them (`recent` keeps the last few
+        hundred): the load log that engine/runtime.py reads."""
+        capture: list[str] = []
+        self._captures.append(capture)
+        try:
+            yield capture
+        finally:
+            self._captures.remove(capture)
 
     def lines(self) -> list[tuple[str, int | None]]:
         """The recent lines, each with its llama.cpp log level."""
@@ -286,6 +309,11 @@ class LlamaBackend:
         _ensure_backend()
         self.config = config
         self._log = log
+        with log.captured() as load_log:
+            self._load(config, log)
+        self.runtime = self._runtime(load_log)
+
+    def _load(self, config: ModelConfig, log: LogSink) -> None:
         model_params = llama_cpp.llama_model_default_params()
         model_params.n_gpu_layers = _ALL_LAYERS if config.n_gpu_layers == -1 else config.n_gpu_layers
         log.recent.clear()
@@ -310,6 +338,8 @@ class LlamaBackend:
         ctx_params.n_threads_batch = threads
         ctx_params.n_seq_max = sequences
         ctx_params.kv_unified = False
+        ctx_params.flash_attn_type = _FLASH_ATTN_TYPES[FlashAttention(config.flash_attn)]
+        self._kv_types = (ctx_params.type_k, ctx_params.type_v)
         try:
             self.ctx = _internals.LlamaContext(model=self.model, params=ctx_params, verbose=True)
         except ValueError as exc:
@@ -341,6 +371,22 @@ class LlamaBackend:
         self.adapters = AdapterSlots(self.model, self.ctx, config.model_path, log)
         self._own_adapters = config.adapters  # what requests without a configuration run
         self.adapters.apply(config.adapters)
+
+    def _runtime(self, load_log: list[str]) -> Runtime:
+        """Where and how this model computes (engine/runtime.py): the context's own settings,
+        the build's backends and devices, and what the load log said about placement and flash
+        attention."""
+        info = system_info()
+        ctx = self.ctx.ctx
+        type_name = _ggml_function("ggml_type_name", ctypes.c_char_p, [ctypes.c_int])
+        return build_runtime(
+            self.config, read_load_log(load_log), backends=info.backends, devices=info.devices,
+            can_offload=info.gpu_offload, n_layer=llama_cpp.llama_model_n_layer(self.model.model),
+            type_k=(type_name(self._kv_types[0]) or b"?").decode(),
+            type_v=(type_name(self._kv_types[1]) or b"?").decode(),
+            n_batch=llama_cpp.llama_n_batch(ctx), n_ubatch=llama_cpp.llama_n_ubatch(ctx),
+            n_threads=llama_cpp.llama_n_threads(ctx), n_threads_batch=llama_cpp.llama_n_threads_batch(ctx),
+        )
 
     # ----- lifecycle -------------------------------------------------------------------------
 
@@ -593,6 +639,7 @@ class LlamaBackend:
             n_ctx=self.n_ctx,
             llama_cpp_python_version=LLAMA_CPP_PYTHON_VERSION,
             engine_version=ENGINE_VERSION,
+            runtime=self.runtime,
         )
 
     def generate(self, request: GenerationRequest, cancelled: Callable[[], bool]

@@ -69,6 +69,19 @@ class AdapterSpec:
         return cls(text, 1.0)
 
 
+class FlashAttention(str, enum.Enum):
+    """Whether llama.cpp computes attention with its flash-attention kernel (`--flash-attn`).
+
+    It changes the numbers: on the CPU, on and off give logprobs that differ by up to ~0.1 nats.
+    AUTO is llama.cpp's own choice (LLAMA_FLASH_ATTN_TYPE_AUTO): on when the device of every
+    layer supports it, else off; Runtime.flash_attn_in_effect records what it chose.
+    """
+
+    AUTO = "auto"
+    ON = "on"
+    OFF = "off"
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """What the worker loads: changing any field except `adapters` reloads the model."""
@@ -81,6 +94,7 @@ class ModelConfig:
     # KV sequences kept at once, one per adapter set recently used, each of n_ctx cells: the KV
     # cache takes this many times one context's memory (1 = a single cache, dropped on a switch).
     kv_sequences: int = 4
+    flash_attn: FlashAttention = FlashAttention.AUTO
 
     def with_path(self, path: str | Path) -> ModelConfig:
         return replace(self, model_path=str(path))
@@ -251,8 +265,45 @@ class ModelInfo:
 
 
 @dataclass(frozen=True)
+class Runtime:
+    """Where and how llama.cpp computed a result's numbers, beyond the model and the request.
+
+    The same model and prompt give other logprobs on another backend (CPU and CUDA: up to ~0.3
+    nats), with flash attention on or off (~0.1 nats on the CPU), with another KV cache type or
+    micro-batch size, so every result says which it had. Read once at load, from llama.cpp's
+    context and its load log (engine/runtime.py). The defaults describe nothing: a field
+    llama.cpp did not report is None (or empty), never a guess.
+    """
+
+    backends: tuple[str, ...] = ()  # the ggml backends registered: ("CPU",), ("CUDA", "CPU")
+    # The devices the model's layers and KV cache are on, "NAME: description", in layer order:
+    # ("CPU: AMD EPYC 7B13",), ("CUDA0: NVIDIA H100 80GB HBM3",), both for a partial offload.
+    devices: tuple[str, ...] = ()
+    n_gpu_layers: int = 0  # as requested; -1 = all
+    layers_offloaded: int | None = None  # layers llama.cpp put on a GPU; None: it did not say
+    layers_total: int = 0  # the model's repeating layers plus its output layer
+    flash_attn: FlashAttention = FlashAttention.AUTO  # as requested
+    flash_attn_in_effect: bool | None = None  # as llama.cpp resolved it; None: it did not say
+    type_k: str = ""  # KV cache element types (ggml's names: "f16", "q8_0")
+    type_v: str = ""
+    n_batch: int = 0  # the logical batch and the micro-batch (ubatch) llama.cpp decodes in
+    n_ubatch: int = 0
+    n_threads: int = 0  # CPU threads for a one-token decode and for a batch
+    n_threads_batch: int = 0
+
+    @property
+    def device_names(self) -> str:
+        """The devices' short names joined: "CPU", "CUDA0", "CPU+CUDA0"; "?" when none is known."""
+        return "+".join(d.partition(":")[0] for d in self.devices) or "?"
+
+
+@dataclass(frozen=True)
 class Provenance:
-    """Everything needed to reproduce a generation or a score."""
+    """Everything needed to reproduce a generation or a score.
+
+    `runtime` is None in results journaled before it was recorded, and for a failed generation
+    (the engine sent no provenance; sessions/partial.py).
+    """
 
     model_path: str
     model_sha256: str
@@ -265,6 +316,7 @@ class Provenance:
     n_ctx: int
     llama_cpp_python_version: str
     engine_version: str
+    runtime: Runtime | None = None
 
 
 @dataclass(frozen=True)

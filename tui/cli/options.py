@@ -12,7 +12,7 @@ from engine.default_model import default_model_path
 from engine.errors import RequestError
 from engine.seeds import MAX_SEED, check_seed
 from engine.threads import default_thread_count
-from engine.types import AdapterSpec, ModelConfig, SamplingSettings, SystemPrompt
+from engine.types import AdapterSpec, FlashAttention, ModelConfig, SamplingSettings, SystemPrompt
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +22,12 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--n-gpu-layers", type=int, default=0,
                        help="layers offloaded to the GPU by llama.cpp; -1 = all (default 0)")
     add_threads_option(group)
+    group.add_argument("--flash-attn", choices=[mode.value for mode in FlashAttention],
+                       default=FlashAttention.AUTO.value,
+                       help="llama.cpp's flash-attention kernel: auto (llama.cpp turns it on "
+                            "where every layer's device supports it), on or off (default auto); "
+                            "on and off give slightly different numbers, and the provenance "
+                            "records which was in effect")
     group.add_argument("--kv-sequences", type=kv_sequence_count, default=4, metavar="N",
                        help="KV caches kept at once, one per adapter set (or system prompt) recently "
                             "used (default 4); "
@@ -102,6 +108,7 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         n_threads=args.threads,  # None: the engine's default_thread_count()
         adapters=adapter_specs(args.adapter),
         kv_sequences=args.kv_sequences,
+        flash_attn=FlashAttention(args.flash_attn),
     )
 
 
