@@ -7,6 +7,8 @@ side that lacks it, a share of that side's unlisted mass, capped at that side's 
 probability (it cannot be more likely than a token that made the top-k). What remains of the
 unlisted mass stays in "rest". With full coverage (the top-k hold all the mass) the values are
 exact; `shared` (how many top-k tokens both sides list) says how much to trust them.
+Each pair also says when the two turns' numbers came from different backends or settings
+(sessions/runtime_diff.py): then part of any divergence is the runtime's, not the configuration's.
 See docs/session-format.md, "Comparing".
 """
 
@@ -19,6 +21,7 @@ from engine.types import TokenStep
 
 from .journal import Session
 from .model import Turn, TurnKind
+from .runtime_diff import RuntimeDifference, runtime_differences, runtime_note
 
 _FLOOR = 1e-12
 
@@ -51,6 +54,10 @@ class TurnComparison:
     max_js_position: int | None
     length_a: int
     length_b: int
+    # The runtime facts (backend, flash attention, KV cache, micro-batch) the two turns' numbers
+    # were computed under differently, and the same in one line ("" when none).
+    runtime_differences: tuple[RuntimeDifference, ...] = ()
+    runtime_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,6 +132,7 @@ def compare_turns(a: Turn, b: Turn) -> TurnComparison:
             first = min(len(a.steps), len(b.steps))  # one answer stopped, the other went on
     js = [p.js for p in positions]
     worst = max(range(len(js)), key=js.__getitem__) if js else None
+    differences = runtime_differences(a.provenance.runtime, b.provenance.runtime)
     return TurnComparison(
         a_turn=a.id, b_turn=b.id, kind=a.kind.value if a.kind is b.kind else f"{a.kind.value}/{b.kind.value}",
         same_prompt=a.provenance.prompt_token_ids == b.provenance.prompt_token_ids,
@@ -132,6 +140,7 @@ def compare_turns(a: Turn, b: Turn) -> TurnComparison:
         mean_js=math.fsum(js) / len(js) if js else 0.0,
         max_js=max(js, default=0.0), max_js_position=positions[worst].i if worst is not None else None,
         length_a=len(a.steps), length_b=len(b.steps),
+        runtime_differences=differences, runtime_note=runtime_note(differences),
     )
 
 

@@ -5,8 +5,10 @@ other, else by position). For the pair on screen the two answers sit side by sid
 tinted by the Jensen-Shannon divergence between the two distributions at its position, the first
 divergence underlined; the table below lists every position (tokens, probabilities, KL both ways,
 JS, shared top-k). Up/down walks the positions, [ and ] the turn pairs, f jumps to the first
-divergence. The comparison itself runs in a thread (it decodes every turn of both sessions) that
-posts a ComparisonReady message back.
+divergence. When the pair's numbers came from different backends or settings (flash attention,
+KV cache type, micro-batch), the summary says so in a warning line (sessions/runtime_diff.py):
+that part of the divergence is not the configurations'. The comparison itself runs in a thread
+(it decodes every turn of both sessions) that posts a ComparisonReady message back.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ def js_style(js: float, here: bool, first: bool) -> str:
 
 
 class CompareScreen(Screen):
+    DEFAULT_CSS = """
+    #compare-runtime { height: auto; padding: 0 1; background: $boost; color: $text-warning;
+                       text-style: bold; display: none; }
+    """
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="compare_close"),
         Binding("right_square_bracket", "pair(1)", "Next turn", id="compare_next"),
@@ -53,6 +59,7 @@ class CompareScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(Content(f" comparing {self.a.name} (A) with {self.b.name} (B)…"), id="compare-summary")
+        yield Static("", id="compare-runtime")  # shown when the pair's numbers' origins differ
         with Horizontal(id="compare-answers"):
             with VerticalScroll(id="compare-a", classes="compare-side"):
                 yield Static("", id="compare-a-text")
@@ -105,6 +112,10 @@ class CompareScreen(Screen):
                         f"{tc.mean_js:.3f} · max JS {tc.max_js:.3f} at {tc.max_js_position} · "
                         f"{tc.length_a} vs {tc.length_b} tokens" + ("" if tc.same_prompt else " · prompts differ"))
         self.query_one("#compare-summary", Static).update(Content(summary))
+        note = tc.runtime_note if tc is not None else ""
+        runtime = self.query_one("#compare-runtime", Static)
+        runtime.update(Content(f"⚠ {note}"))
+        runtime.display = bool(note)
         table = self.query_one(DataTable)
         table.clear()
         for p in tc.positions if tc else ():
