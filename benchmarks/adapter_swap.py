@@ -11,7 +11,9 @@ Prints one JSON line {"swap_ms", "reload_ms", "ratio"} (ratio = reload / swap). 
 model and a random rank-16 adapter on every projection (adapters/random_lora.py), made in a temp
 dir; details go to stderr.
 
-    python benchmarks/adapter_swap.py [--model PATH] [--swaps 60] [--reloads 7]
+    python benchmarks/adapter_swap.py [--model PATH] [--swaps 60] [--reloads 7] [--n-gpu-layers N] [--threads N]
+
+The JSON also records the offload and thread count used (benchmarks/device_flags.py).
 """
 
 from __future__ import annotations
@@ -25,25 +27,30 @@ import tempfile
 import time
 from pathlib import Path
 
+from device_flags import add_device_flags, device_flags
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", help="GGUF model (default: the embedded default model)")
     parser.add_argument("--swaps", type=int, default=60)
     parser.add_argument("--reloads", type=int, default=7)
+    add_device_flags(parser)
     args = parser.parse_args()
+    flags = device_flags(args)
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("LOGITSCOPE_DATA_DIR", tmp)
         from adapters.random_lora import random_lora
         from engine import LocalBackend, default_model_path
-        from engine.types import AdapterSpec, ModelConfig
+        from engine.types import AdapterSpec
 
         model = args.model or str(default_model_path())
         adapter = random_lora(model, Path(tmp) / "random-r16.gguf", rank=16, std=0.02, seed=0)
-        config = ModelConfig(model)  # the CLI's default context (4096)
+        config = flags.model_config(model)  # the CLI's default context (4096)
         with LocalBackend(config) as backend:
             backend.start()
+            device = flags.record(backend)
             ids = backend.tokenize("The quick brown fox jumps over the lazy dog.")
             backend.logits(ids)
             spec = (AdapterSpec(str(adapter), 1.0),)
@@ -75,7 +82,7 @@ def main() -> int:
               f"{statistics.median(noops):.2f} ms; reloads min/max {min(reloads):.0f}/{max(reloads):.0f} ms",
               file=sys.stderr)
         print(json.dumps({"swap_ms": round(swap_ms, 3), "reload_ms": round(reload_ms, 1),
-                          "ratio": round(reload_ms / swap_ms, 1)}))
+                          "ratio": round(reload_ms / swap_ms, 1), **device}))
     return 0
 
 

@@ -7,8 +7,12 @@ model, prompt and token count;
 repetitions interleaved in one run; medians of (tokens - 1) / generation time (the first
 token needs no decode after the prompt in either loop).
 
+Both sides run with the same --n-gpu-layers and --threads (benchmarks/device_flags.py); the JSON
+records them and what the worker's llama.cpp build can offload to.
+
 Prints JSON {"raw_tok_s", "engine_tok_s", "ratio", ...}. Target: ratio >= 0.95.
 Usage: python benchmarks/engine_overhead.py [--tokens 128] [--reps 5] [--model PATH]
+       [--n-gpu-layers N] [--threads N]
 """
 
 from __future__ import annotations
@@ -19,17 +23,16 @@ import os
 import statistics
 import time
 
+from device_flags import add_device_flags, device_flags
 from raw_llama import open_raw_llama
-
-from engine.threads import default_thread_count
 
 PROMPT = "Write a long story about a cat."
 
 
-def raw_runner(model_path: str, n_ctx: int, threads: int):
+def raw_runner(model_path: str, n_ctx: int, threads: int, n_gpu_layers: int):
     from llama_cpp import _internals
 
-    model, ctx, batch = open_raw_llama(model_path, n_ctx, threads)
+    model, ctx, batch = open_raw_llama(model_path, n_ctx, threads, n_gpu_layers)
 
     def run(prompt_ids: list[int], n_tokens: int) -> float:
         ctx.kv_cache_clear()
@@ -54,19 +57,21 @@ def raw_runner(model_path: str, n_ctx: int, threads: int):
 
 def main() -> None:
     from engine import LocalBackend, default_model_path
-    from engine.types import GenerationRequest, Message, ModelConfig, SamplingSettings, SystemPrompt
+    from engine.types import GenerationRequest, Message, SamplingSettings, SystemPrompt
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default=None)
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--reps", type=int, default=5)
+    add_device_flags(parser)
     args = parser.parse_args()
+    flags = device_flags(args)
     model_path = args.model or str(default_model_path())
     n_ctx = 2048
-    threads = default_thread_count()
 
-    backend = LocalBackend(ModelConfig(model_path, n_ctx=n_ctx, n_threads=threads))
+    backend = LocalBackend(flags.model_config(model_path, n_ctx=n_ctx))
     backend.start()
+    device = flags.record(backend)
     messages = (Message("user", PROMPT),)
     prompt_ids = list(backend.render(SystemPrompt.none(), messages).token_ids)
     request = GenerationRequest(messages, sampling=SamplingSettings(temperature=0.0, seed=0),
@@ -83,7 +88,7 @@ def main() -> None:
         return (n - 1) / elapsed, n
 
     _, n_tokens = engine_run()  # warm-up; also fixes the token count (the answer may stop early)
-    raw = raw_runner(model_path, n_ctx, threads)
+    raw = raw_runner(model_path, n_ctx, flags.threads, flags.n_gpu_layers)
     raw(prompt_ids, n_tokens)  # warm-up
     raw_rates, engine_rates = [], []
     for _ in range(args.reps):
@@ -96,9 +101,11 @@ def main() -> None:
         "raw_tok_s": round(raw_tok_s, 2),
         "engine_tok_s": round(engine_tok_s, 2),
         "ratio": round(engine_tok_s / raw_tok_s, 4),
+        "target": "ratio >= 0.95",
+        "target_met": engine_tok_s / raw_tok_s >= 0.95,
         "tokens": n_tokens,
         "reps": args.reps,
-        "threads": threads,
+        **device,
         "model": os.path.basename(model_path),
     }))
 
