@@ -8,6 +8,8 @@ journaled comparison (sessions/comparisons.py) reads exactly as a live one:
 - the lanes: presets ("current" = the main screen's system prompt and adapters, "base" = no
   adapters, "no system prompt", "empty system prompt") or a configs TOML file's tables
   (sessions/batteries/configs.py), each with the main screen's sampling unless its table sets one;
+- what a lane on another model costs: a worker of its own, estimated from the model file's size
+  before it runs, then its measured resident memory (Backend.worker_memory);
 - the divergence thresholds, from the `[compare]` table of the TUI's config file;
 - per position a marker (the largest JS of any pair; chosen tokens that differ), the jumps to the
   next and previous divergent position, and the inspector's rows: every token in any lane's
@@ -19,6 +21,7 @@ journaled comparison (sessions/comparisons.py) reads exactly as a live one:
 from __future__ import annotations
 
 import math
+import os
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +30,7 @@ from pathlib import Path
 from engine.compare import CompareLane, CompareResult, CompareStep, PairSummary
 from engine.compare.divergence import summarise_pairs
 from engine.compare.types import MAX_LANES
+from engine.process_memory import WorkerMemory
 from engine.seeds import random_seed
 from engine.types import (
     AdapterSpec,
@@ -129,36 +133,98 @@ def preset_lanes(keys: Sequence[str], system: SystemPrompt, adapters: tuple[Adap
 
 
 def entry_lane(entry: ConfigsEntry, sampling: SamplingSettings) -> CompareLane:
-    """A configs file's table as a lane: its adapters, system prompt and trigger; its sampling
-    (the table's keys over `sampling`, read with `sampling` as the defaults), else `sampling`."""
+    """A configs file's table as a lane: its adapters, system prompt, trigger and model (its own
+    file, "" = the loaded one); its sampling (the table's keys over `sampling`, read with
+    `sampling` as the defaults), else `sampling`."""
     configuration = Configuration(adapters=entry.adapters, system=entry.system, trigger=entry.trigger,
-                                  trigger_at=EngineTriggerPlace(entry.trigger_at.value))
+                                  trigger_at=EngineTriggerPlace(entry.trigger_at.value), model_path=entry.model)
     return CompareLane(entry.name, configuration, entry.sampling or sampling)
 
 
 def configs_lanes(path: str, sampling: SamplingSettings,
                   resolve: Callable[[str], AdapterSpec]) -> tuple[tuple[CompareLane, ...], str]:
     """The first MAX_LANES tables of a configs TOML file as lanes, and a note when it had more
-    (reads the file: call it off the UI thread). Raises ConfigsError for a bad file."""
-    entries = load_configs(Path(path.strip()).expanduser(), resolve, sampling_defaults=sampling)
+    (reads the file: call it off the UI thread). A table's `model` (relative to the file's
+    folder) runs that lane on another model. Raises ConfigsError for a bad file."""
+    entries = load_configs(Path(path.strip()).expanduser(), resolve, sampling_defaults=sampling, models=True)
     lanes = tuple(entry_lane(e, sampling) for e in entries[:MAX_LANES])
     note = (f"{path.strip()} has {len(entries)} configurations: comparing the first {MAX_LANES}"
             if len(entries) > MAX_LANES else "")
     return lanes, note
 
 
-def lanes_needing_another_model(lanes: Sequence[CompareLane], loaded_model: str) -> list[str]:
-    """The lanes whose configuration names a model other than the loaded one."""
-    def same(path: str) -> bool:
-        return Path(path).expanduser().resolve() == Path(loaded_model).expanduser().resolve()
-
-    return [lane.name for lane in lanes if lane.configuration.model_path and not same(lane.configuration.model_path)]
+def _same_file(a: str, b: str) -> bool:
+    return os.path.realpath(os.path.expanduser(a)) == os.path.realpath(os.path.expanduser(b))
 
 
-def second_model_refusal(names: Sequence[str]) -> str:
-    return (f"{', '.join(names)} {'names' if len(names) == 1 else 'name'} another model than the loaded one: a "
-            "second model would need a second worker (its own memory), which the compare screen does not "
-            "support yet; lanes share the loaded model.")
+@dataclass(frozen=True)
+class OtherModel:
+    """A model file some lanes run on that is not the loaded one: a worker of its own."""
+
+    path: str
+    lanes: tuple[str, ...]  # the names of the lanes on it
+    file_bytes: int | None  # the file's size (the worker maps all of it); None when unreadable
+
+
+def other_models(lanes: Sequence[CompareLane], loaded_model: str,
+                 size: Callable[[str], int] = os.path.getsize) -> tuple[OtherModel, ...]:
+    """The models other than the loaded one that `lanes` name, in lane order, each with its lanes
+    and its file's size (reads the file system: call it off the UI thread)."""
+    by_model: dict[str, list[str]] = {}
+    for lane in lanes:
+        path = lane.configuration.model_path
+        if path and not _same_file(path, loaded_model):
+            key = os.path.realpath(os.path.expanduser(path))
+            by_model.setdefault(key, []).append(lane.name)
+    out = []
+    for path, names in by_model.items():
+        try:
+            file_bytes: int | None = size(path)
+        except OSError:
+            file_bytes = None
+        out.append(OtherModel(path, tuple(names), file_bytes))
+    return tuple(out)
+
+
+_ORDINALS = ("second", "third", "fourth", "fifth")
+
+
+def _mb(n: int) -> str:
+    return f"{round(n / 1e6):,} MB"
+
+
+def _ordinal(n: int) -> str:
+    return _ORDINALS[n] if n < len(_ORDINALS) else f"{n + 2}th"
+
+
+def cost_line(models: Sequence[OtherModel]) -> str:
+    """What the other models cost before they are measured: `lane there runs on other.gguf in a
+    second worker (its own memory: about 98 MB, the model file)`, one clause per model."""
+    clauses = []
+    for n, model in enumerate(models):
+        who = (f"lane {model.lanes[0]} runs" if len(model.lanes) == 1
+               else f"lanes {', '.join(model.lanes)} run")
+        memory = (f"about {_mb(model.file_bytes)}, the model file" if model.file_bytes is not None
+                  else "at least the model file")
+        clauses.append(f"{who} on {os.path.basename(model.path)} in a {_ordinal(n)} worker (its own memory: "
+                       f"{memory})")
+    return "; ".join(clauses)
+
+
+def memory_line(workers: Sequence[WorkerMemory]) -> str:
+    """The workers' measured resident memory, the extra ones first: `second worker other.gguf:
+    98 MB resident; the loaded model's worker: 300 MB` ("" when no extra worker runs)."""
+    extras = [w for w in workers if w.extra]
+    if not extras:
+        return ""
+
+    def resident(worker: WorkerMemory) -> str:
+        return _mb(worker.resident_bytes) if worker.resident_bytes is not None else "unknown"
+
+    parts = [f"{_ordinal(n)} worker {os.path.basename(w.model_path)}: {resident(w)} resident"
+             for n, w in enumerate(extras)]
+    parts += [f"the loaded model's worker: {resident(w)}" for w in workers if not w.extra]
+    return "; ".join(parts)
 
 
 # ----- what a position shows ----------------------------------------------------------------------
@@ -299,11 +365,30 @@ def pair_line(pair: PairSummary, names: Sequence[str]) -> str:
             f"P {_number(pair.mean_prob_a_of_b, 2)}/{_number(pair.mean_prob_b_of_a, 2)}")
 
 
-def lane_label(lane: CompareLane) -> str:
-    """A lane's column title: its name, then what it runs under."""
+def lane_label(lane: CompareLane, loaded_model: str = "") -> str:
+    """A lane's column title: its name, then what it runs under (its model first when it names
+    one other than `loaded_model`)."""
     c = lane.configuration
-    parts = [adapters_label(c.adapters), system_label(c.system)]
+    parts = []
+    if c.model_path and not (loaded_model and _same_file(c.model_path, loaded_model)):
+        parts.append(f"model {os.path.basename(c.model_path)}")
+    parts += [adapters_label(c.adapters), system_label(c.system)]
     if c.trigger:
         parts.append(f"trigger {c.trigger!r}")
     parts += sampling_parts(lane.sampling)
     return f"{lane.name} · " + " · ".join(parts)
+
+
+# ----- teacher-forced on which lane ---------------------------------------------------------------
+
+
+def next_forced(choice: int | None, n_lanes: int) -> int | None:
+    """F3's cycle over the lanes to force on: off -> lane 1 -> lane 2 -> ... -> off (indices)."""
+    if choice is None:
+        return 0 if n_lanes > 0 else None
+    return choice + 1 if choice + 1 < n_lanes else None
+
+
+def forced_label(name: str) -> str:
+    """The forced checkbox's label: `forced on base's answer (F3)`, or `forced (F3)` when off."""
+    return f"forced on {name}'s answer (F3)" if name else "forced (F3)"

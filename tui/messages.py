@@ -15,6 +15,7 @@ from typing import Any
 from textual.message import Message
 
 from engine.compare import CompareResult
+from engine.process_memory import WorkerMemory
 from engine.types import AdapterSpec, GenerationResult, SamplingSettings, SystemPrompt
 from sessions import Session
 from sessions.batteries.summary import SummaryRow
@@ -22,7 +23,7 @@ from sessions.compare import SessionComparison
 from sessions.comparisons import ComparisonRecord
 
 from .choice_model import ScoredConfiguration
-from .compare_model import Thresholds
+from .compare_model import OtherModel, Thresholds
 from .compare_stream import CompareJob
 from .conversation import Conversation
 from .prompt_report import PromptReport
@@ -191,20 +192,32 @@ class BatteryRunEnded(WorkEnded, bubble=False):
 @dataclass
 class LiveCompareStarted(Message, bubble=False):
     """The compare screen's worker resolved the lanes and started `job` (its positions arrive in
-    the job's buffer); `note` says what was left out (a configs file's fifth table)."""
+    the job's buffer); `note` says what was left out (a configs file's fifth table); `others` are
+    the models other than the loaded one its lanes run on, each in a worker of its own, with
+    their files' sizes."""
 
     job: CompareJob
     note: str = ""
+    others: tuple[OtherModel, ...] = ()
+
+
+@dataclass
+class LiveCompareMeasured(Message, bubble=False):
+    """The engine workers' resident memory, read once a comparison on another model decodes."""
+
+    workers: tuple[WorkerMemory, ...]
 
 
 @dataclass
 class LiveCompareEnded(WorkEnded, bubble=False):
     """A live comparison ended: finished or stopped (`result`), or failed (`error`: the positions
     decided before it stay in the job's stream). `job` is None when it failed before it started
-    (a configs file that does not load, a lane on another model)."""
+    (a configs file that does not load, a forced text with no tokens). `workers`: the engine
+    workers' resident memory when it ended, read when a lane ran on another model."""
 
     job: CompareJob | None = None
     result: CompareResult | None = None
+    workers: tuple[WorkerMemory, ...] = ()
 
 
 @dataclass

@@ -10,6 +10,8 @@ from the same scripted distributions. `compare` answers each lane with its entry
 `compare_scripts` (by default the first script entry, and for lane k > 0 the same with its fourth
 token replaced, so the lanes differ from position 3), each lane's distributions shifted by its
 index; each pair's divergences are computed from the two lanes' top-k (plus the rest's mass).
+Teacher-forced, every lane takes the forced_from lane's script, or the texts of `forced_ids` (as
+`tokenize` gave them).
 """
 
 from __future__ import annotations
@@ -145,6 +147,8 @@ class FakeComparison:
         if request.forced_from:
             leader = self.scripts[names.index(request.forced_from)][: request.max_tokens]
             texts = [leader + [""] for _ in names]  # every lane on the leader's answer, its end included
+        elif request.forced_ids:  # every lane on the given tokens (as tokenize() gave them), no end
+            texts = [[b.token_texts.get(i, "?") for i in request.forced_ids] for _ in names]
         else:
             texts = [script[: request.max_tokens] + ([""] if len(script) <= request.max_tokens else [])
                      for script in self.scripts]
@@ -160,15 +164,15 @@ class FakeComparison:
             steps: list[TokenStep | None] = []
             for k, lane_texts in enumerate(texts):
                 if finish[k] is not None or position >= len(lane_texts):
-                    finish[k] = finish[k] or "length"
+                    finish[k] = finish[k] or ("forced" if request.forced else "length")
                     steps.append(None)
                     continue
                 text = lane_texts[position]
                 step = make_step(position, text, seed=k)
                 if not text:
                     step = replace(step, id=END_ID)
-                    finish[k] = "forced" if request.forced_from else "stop"
-                step = replace(step, forced=bool(request.forced_from))
+                    finish[k] = "forced" if request.forced else "stop"
+                step = replace(step, forced=request.forced)
                 lanes[k].append(step)
                 steps.append(step)
             live = [(k, s) for k, s in enumerate(steps) if s is not None]
@@ -176,6 +180,8 @@ class FakeComparison:
             compared = CompareStep(position, tuple(steps), pairs)
             self.steps.append(compared)
             yield compared
+        if request.forced_ids:
+            finish = [f or "forced" for f in finish]
         results = []
         for k, lane in enumerate(request.lanes):
             provenance = b.provenance(GenerationRequest(request.messages, lane.configuration.system, lane.sampling))
@@ -207,6 +213,7 @@ class FakeBackend:
         self.holding = threading.Event()
         self.release = threading.Event()
         self.cancel_event = threading.Event()
+        self.token_texts: dict[int, str] = {token_id(t): t for t in VOCAB}  # what tokenize() gave, by id
         self.closed = False
         self._info: ModelInfo | None = None
 
@@ -340,7 +347,9 @@ class FakeBackend:
 
     def tokenize(self, text: str) -> list[int]:
         """Greedy longest match over VOCAB; any other character is a token of its own."""
-        return [token_id(piece) for piece in self._pieces(text)]
+        pieces = self._pieces(text)
+        self.token_texts.update((token_id(piece), piece) for piece in pieces)
+        return [token_id(piece) for piece in pieces]
 
     def worker_memory(self) -> tuple[WorkerMemory, ...]:
         """The loaded model's worker (300 MB), then one per other model a comparison named (98 MB)."""

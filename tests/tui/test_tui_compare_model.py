@@ -1,15 +1,18 @@
 """tui/compare_model.py without Textual: thresholds from the config's [compare] table, the lanes
-(presets, defaults, a configs file, another model), and what a position shows (levels, jumps, the
-first difference, the inspector's rows aligned by token, the pair lines)."""
+(presets, defaults, a configs file, a lane on another model and what its worker costs), F3's
+cycle of the lane forced on, and what a position shows (levels, jumps, the first difference, the
+inspector's rows aligned by token, the pair lines)."""
 
 from __future__ import annotations
 
 import math
 import random
+import struct
 
 import pytest
 
 from engine.compare import CompareLane, CompareStep, PairDivergence, PairSummary
+from engine.process_memory import WorkerMemory
 from engine.types import (
     AdapterSpec,
     Configuration,
@@ -22,10 +25,16 @@ from engine.types import (
 from sessions.synthetic_comparison import comparison
 from tui.compare_model import (
     LiveComparison,
+    OtherModel,
     Thresholds,
     configs_lanes,
+    cost_line,
     default_presets,
-    lanes_needing_another_model,
+    forced_label,
+    lane_label,
+    memory_line,
+    next_forced,
+    other_models,
     pair_line,
     parse_thresholds,
     preset_lanes,
@@ -83,11 +92,64 @@ def test_a_configs_file_gives_its_first_four_tables_with_their_sampling(tmp_path
     assert c.adapters == (AdapterSpec("/adapters/x.gguf"),) and c.trigger == "|D|" and c.trigger_at.value == "user-end"
 
 
-def test_lanes_on_another_model_are_named(tmp_path):
-    here = tmp_path / "m.gguf"
-    lanes = (CompareLane("same", Configuration(model_path=str(here))), CompareLane("loaded"),
-             CompareLane("other", Configuration(model_path=str(tmp_path / "n.gguf"))))
-    assert lanes_needing_another_model(lanes, str(here)) == ["other"]
+def fake_gguf(path, size: int) -> str:
+    """A file the configs reader takes for a GGUF model (a v3 header, no tensors), `size` bytes (sparse)."""
+    with open(path, "wb") as handle:
+        handle.write(struct.pack("<4sIQQ", b"GGUF", 3, 0, 0))
+        handle.truncate(size)
+    return str(path)
+
+
+def test_a_configs_table_model_runs_its_lane_on_that_model(tmp_path):
+    (tmp_path / "models").mkdir()
+    other = fake_gguf(tmp_path / "models" / "other.gguf", 1000)
+    path = tmp_path / "configs.toml"
+    path.write_text('[here]\n[there]\nmodel = "models/other.gguf"\nsystem = ""\n', encoding="utf-8")
+    lanes, _ = configs_lanes(str(path), GREEDY, lambda text: AdapterSpec(text))
+    assert lanes[0].configuration.model_path == ""
+    assert lanes[1].configuration.model_path == other  # relative to the configs file's folder, made absolute
+    assert lanes[1].configuration.system.mode is SystemMode.EMPTY
+    label = lane_label(lanes[1], "/models/loaded.gguf")
+    assert label == "there · model other.gguf · no adapter · system empty · greedy"
+    assert "model" not in lane_label(lanes[0], "/models/loaded.gguf")
+    assert "model" not in lane_label(lanes[1], other)  # it names the loaded model: nothing to say
+
+
+def test_other_models_their_lanes_and_what_their_workers_cost(tmp_path):
+    here = fake_gguf(tmp_path / "m.gguf", 300)
+    other = fake_gguf(tmp_path / "n.gguf", 98_000_000)
+    lanes = (CompareLane("same", Configuration(model_path=here)), CompareLane("loaded"),
+             CompareLane("other", Configuration(model_path=other)),
+             CompareLane("again", Configuration(model_path=str(tmp_path / "." / "n.gguf"))),
+             CompareLane("gone", Configuration(model_path=str(tmp_path / "gone.gguf"))))
+    found = other_models(lanes, here)
+    assert found == (OtherModel(other, ("other", "again"), 98_000_000),
+                     OtherModel(str(tmp_path / "gone.gguf"), ("gone",), None))
+    assert cost_line(found) == ("lanes other, again run on n.gguf in a second worker (its own memory: about 98 MB, "
+                                "the model file); lane gone runs on gone.gguf in a third worker (its own memory: "
+                                "at least the model file)")
+    assert cost_line(()) == "" and other_models(lanes[:2], here) == ()
+
+
+def test_the_measured_memory_line_names_the_extra_workers_then_the_loaded_ones():
+    loaded = WorkerMemory("/models/loaded.gguf", 10, 300_000_000, False)
+    other = WorkerMemory("/models/other.gguf", 11, 98_400_000, True)
+    unknown = WorkerMemory("/models/third.gguf", 12, None, True)
+    assert memory_line((loaded, other)) == "second worker other.gguf: 98 MB resident; the loaded model's worker: 300 MB"
+    assert memory_line((loaded, other, unknown)) == (
+        "second worker other.gguf: 98 MB resident; third worker third.gguf: unknown resident; "
+        "the loaded model's worker: 300 MB")
+    assert memory_line((loaded,)) == ""  # no second model: nothing to say
+
+
+def test_f3_cycles_off_then_each_lane_then_off():
+    seen, choice = [], None
+    for _ in range(5):
+        choice = next_forced(choice, 3)
+        seen.append(choice)
+    assert seen == [0, 1, 2, None, 0]
+    assert next_forced(None, 0) is None
+    assert forced_label("base") == "forced on base's answer (F3)" and forced_label("") == "forced (F3)"
 
 
 def step(i: int, chosen: int, top: list[tuple[int, float]]) -> TokenStep:

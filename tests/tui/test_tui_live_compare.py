@@ -1,12 +1,15 @@
 """The live compare screen (ctrl+l) on the scripted fake backend: lanes streamed side by side, the
 divergence strip and the first difference, the cursor and the inspector's rows aligned by token,
-the jump keys, the teacher-forced toggle, the lanes (presets, a configs file, another model
-refused), the config's thresholds, and every comparison journaled (the recorder's line, a failed
-write reported) and replayed without a model."""
+the jump keys, teacher-forced (F3 cycling the lane forced on, a forced text, one without tokens
+refused), the lanes (presets, a configs file, a lane on a second model with what its worker
+costs), the extra workers released when the screen closes, the config's thresholds, and every
+comparison journaled (the recorder's line, a failed write reported) and replayed without a
+model."""
 
 from __future__ import annotations
 
 import random
+import struct
 from dataclasses import replace
 
 from pilot_helpers import settle
@@ -135,19 +138,57 @@ async def test_thresholds_come_from_the_config_file(make_app, isolated_dirs):
         assert str(screen.query_one(DivergenceStrip).content) == "▄▄█×█▁▄▄"
 
 
-async def test_f3_compares_again_teacher_forced_on_lane_ones_answer(make_app, backend):
+async def test_f3_cycles_the_lane_forced_on_then_compares_sampled_again(make_app, backend):
     app = make_app(load_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_compare(pilot)
+        box = screen.query_one("#lc-forced")
+        assert str(box.label) == "forced (F3)" and not box.value
         await pilot.press("f3")
         await settle(pilot)
-        assert [r.forced_from for r in backend.compare_requests] == ["", "current"]
+        assert backend.compare_requests[-1].forced_from == "current"
         assert lane_texts(screen) == ["Yes, the sky is blue.∎"] * 2
         assert str(screen.query_one(DivergenceStrip).content).count("×") == 0
         assert "the chosen tokens never differ" in str(screen.query_one("#lc-summary").render())
+        assert str(box.label) == "forced on current's answer (F3)" and box.value
         await pilot.press("f3")
         await settle(pilot)
-        assert backend.compare_requests[-1].forced_from == ""
+        assert backend.compare_requests[-1].forced_from == "empty-system"
+        assert lane_texts(screen) == ["Yes, the red is blue.∎"] * 2  # lane 2's answer, under both
+        assert str(box.label) == "forced on empty-system's answer (F3)"
+        assert "teacher-forced on empty-system's answer" in str(screen.query_one("#lc-status").render())
+        await pilot.press("f3")
+        await settle(pilot)
+        assert [r.forced_from for r in backend.compare_requests] == ["", "current", "empty-system", ""]
+        assert str(box.label) == "forced (F3)" and not box.value
+
+
+async def test_a_forced_text_scores_every_lane_on_its_tokens(make_app, backend):
+    app = make_app(load_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compare(pilot)
+        text = "No, the green sky!"
+        screen.query_one("#lc-forced-text").value = text
+        screen.query_one("#lc-forced-text").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        request = backend.compare_requests[-1]
+        assert request.forced_ids == tuple(backend.tokenize(text)) and request.forced_from == ""
+        assert lane_texts(screen) == [text] * 2
+        assert "teacher-forced on the given text (7 tokens)" in str(screen.query_one("#lc-status").render())
+
+
+async def test_a_forced_text_without_tokens_is_refused(make_app, backend, monkeypatch):
+    app = make_app(load_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compare(pilot)
+        calls = len(backend.compare_requests)
+        monkeypatch.setattr(backend, "tokenize", lambda text: [])
+        screen.query_one("#lc-forced-text").value = "\u200b"
+        await pilot.press("f5")
+        await settle(pilot)
+        assert len(backend.compare_requests) == calls
+        assert "has no tokens" in str(screen.query_one("#lc-status").render())
 
 
 async def test_adapters_on_compare_with_base_and_a_configs_file_replaces_the_presets(make_app, backend,
@@ -175,17 +216,62 @@ async def test_adapters_on_compare_with_base_and_a_configs_file_replaces_the_pre
         assert "plain vs pirate" in str(screen.query_one("#lc-summary").render())
 
 
-async def test_a_lane_on_another_model_is_refused_not_loaded(make_app, backend):
+def fake_gguf(path, size: int) -> str:
+    """A file the configs reader takes for a GGUF model (a v3 header, no tensors), `size` bytes (sparse)."""
+    with open(path, "wb") as handle:
+        handle.write(struct.pack("<4sIQQ", b"GGUF", 3, 0, 0))
+        handle.truncate(size)
+    return str(path)
+
+
+async def test_a_lane_on_a_second_model_says_what_its_worker_costs_then_measures_it(make_app, backend,
+                                                                                   isolated_dirs):
+    other = fake_gguf(isolated_dirs / "other.gguf", 98_000_000)
+    configs = isolated_dirs / "configs.toml"
+    configs.write_text('[here]\n[there]\nmodel = "other.gguf"\n', encoding="utf-8")
+    app = make_app(load_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compare(pilot)
+        assert not screen.query_one("#lc-workers").display  # one model: nothing to say
+        backend.hold_after = 3
+        screen.query_one("#lc-configs").value = str(configs)
+        screen.query_one("#lc-configs").focus()
+        await pilot.press("enter")
+        assert backend.holding.wait(5)
+        cost = "lane there runs on other.gguf in a second worker (its own memory: about 98 MB, the model file)"
+        measured = "second worker other.gguf: 98 MB resident; the loaded model's worker: 300 MB"
+        workers = screen.query_one("#lc-workers")
+        for _ in range(50):  # the positions drained, then the workers measured on a thread
+            await pilot.pause(0.02)
+            if measured in str(workers.render()):
+                break
+        assert screen.job is not None and workers.display
+        assert str(workers.render()) == f"{cost}\n{measured}"
+        backend.release.set()
+        await settle(pilot)
+        assert str(workers.render()) == f"{cost}\n{measured}"  # read again at the end
+        request = backend.compare_requests[-1]
+        assert [lane.configuration.model_path for lane in request.lanes] == ["", other]
+        titles = [str(column.border_title) for column in screen.query(LaneColumn)]
+        assert "model other.gguf" not in titles[0] and "there · model other.gguf" in titles[1]
+
+
+async def test_closing_the_screen_releases_the_extra_workers_off_the_ui_thread(make_app, backend):
     lanes = (CompareLane("here"), CompareLane("there", Configuration(model_path="/models/other.gguf")))
     app = make_app(load_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
         from tui.choice_model import ChoiceQuestion
 
-        app.push_screen(LiveCompareScreen(backend, ChoiceQuestion("Hi?"), lanes=lanes))
+        screen = LiveCompareScreen(backend, ChoiceQuestion("Hi?"), lanes=lanes)
+        app.push_screen(screen)
         await settle(pilot)
-        status = str(app.screen.query_one("#lc-status").render())
-        assert "there names another model" in status and "second worker" in status
-        assert backend.compare_requests == [] and backend.loaded == []
+        assert list(backend.extra_models) == ["/models/other.gguf"] and backend.releases == 0
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is not screen
+        assert screen.releasing is not None
+        screen.releasing.join(5)
+        assert backend.releases == 1 and not backend.extra_models
 
 
 async def test_escape_stops_and_what_was_decided_is_journaled_then_replayed_without_a_model(make_app, backend):

@@ -11,13 +11,19 @@ Per position the strip shows how far apart the lanes' distributions are (JS agai
 `[compare]` thresholds) and where the chosen tokens differ; the first difference is underlined in
 every lane; a line per pair sums it up. The cursor (← →, Home/End, n/p or shift+← →: the
 next/previous divergent position, f: the first difference) drives the inspector: every lane's top-k there, aligned by
-token. F3 toggles teacher-forced: every lane scored on lane 1's answer. A lane on another model
-is refused with a message (one worker holds one model). Every comparison that ends, finished or
-stopped, is journaled (SessionRecorder.record_comparison); replay's `v` opens one read-only here,
-from the journal alone (`LiveCompareScreen.replaying`).
+token. Teacher-forced, every lane is scored on the same tokens: F3 cycles the lane whose answer
+they are (off -> lane 1 -> lane 2 -> ... -> off), and a text typed in "or force a text" forces
+every lane onto that text's tokens instead (Enter or F5). A configs table's `model` runs its lane
+on another model, in a worker of its own: a line says what that costs (the model file's size,
+then each worker's measured resident memory), and closing the screen stops those workers (on a
+thread: it can take ~2 s). Every comparison that ends, finished or stopped, is journaled
+(SessionRecorder.record_comparison); replay's `v` opens one read-only here, from the journal
+alone (`LiveCompareScreen.replaying`).
 """
 
 from __future__ import annotations
+
+import threading
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,6 +37,7 @@ from textual.widgets import Checkbox, Footer, Input, Static
 from engine.backend import Backend
 from engine.compare import CompareLane, CompareRequest
 from engine.errors import EngineError
+from engine.process_memory import WorkerMemory
 from engine.types import AdapterSpec, Message, SamplingSettings, SystemPrompt
 from sessions import Session
 from sessions.batteries.errors import BatteryError
@@ -42,14 +49,18 @@ from ..compare_model import (
     PAIR_LEGEND,
     PRESETS,
     LiveComparison,
+    OtherModel,
     Thresholds,
     configs_lanes,
+    cost_line,
     default_presets,
+    forced_label,
     lane_label,
-    lanes_needing_another_model,
     load_thresholds,
+    memory_line,
+    next_forced,
+    other_models,
     preset_lanes,
-    second_model_refusal,
     shared_sampling,
 )
 from ..compare_stream import CompareJob
@@ -64,7 +75,8 @@ _LIVE_ONLY = {"run", "toggle_forced"}
 
 
 class CompareSetupError(ValueError):
-    """The lanes asked for cannot be compared (fewer than two, or one on another model)."""
+    """What was asked cannot be compared: fewer than two lanes, a forced text without tokens, a
+    forced lane that is no longer there."""
 
 
 def _resolve_adapter(text: str) -> AdapterSpec:
@@ -77,7 +89,7 @@ class LiveCompareScreen(Screen[None]):
     BINDINGS = [
         Binding("f5", "run", "Run", id="live_compare_run", tooltip="Compare again with the lanes ticked"),
         Binding("f3", "toggle_forced", "Forced", id="live_compare_forced",
-                tooltip="Teacher-forced: every lane scored on lane 1's answer (on/off)"),
+                tooltip="Teacher-forced on a lane's answer: off, lane 1, lane 2, ... (each press compares again)"),
         Binding("left", "cursor(-1)", "Previous position", id="live_compare_left", show=False),
         Binding("right", "cursor(1)", "Next position", id="live_compare_right", show=False),
         Binding("home", "cursor_edge(0)", "First position", id="live_compare_home", show=False),
@@ -97,14 +109,24 @@ class LiveCompareScreen(Screen[None]):
                  top_k_probs: int = 10, presets: tuple[str, ...] | None = None,
                  lanes: tuple[CompareLane, ...] | None = None, forced: bool = False) -> None:
         """`lanes`, when given, are compared as they are (the presets and the configs file are not
-        offered); otherwise `presets` (default: current and the most telling other one)."""
+        offered); otherwise `presets` (default: current and the most telling other one). `forced`:
+        start teacher-forced on lane 1's answer."""
         super().__init__()
         self.backend, self.question, self.settings = backend, question, settings or Settings()
         self.system, self.adapters, self.max_tokens, self.top_k_probs = system, adapters, max_tokens, top_k_probs
         self.sampling = shared_sampling(sampling)
         self.presets = presets if presets is not None else default_presets(system, adapters)
         self.fixed_lanes = lanes
-        self.forced = forced
+        self.forced_lane: int | None = 0 if forced else None
+        """The lane whose answer every lane is scored on (an index), None: sampled."""
+        self.others: tuple[OtherModel, ...] = ()
+        """The models other than the loaded one the lanes run on (each a worker of its own)."""
+        self.memory: tuple[WorkerMemory, ...] = ()
+        """The engine workers' resident memory, last measured."""
+        self.measured = False  # this comparison's workers were measured once it decoded
+        self.idle = threading.Event()  # no comparison thread is running (set: idle)
+        self.idle.set()
+        self.releasing: threading.Thread | None = None  # the thread stopping the extra workers
         self.thresholds = Thresholds()
         self.comparison: LiveComparison | None = None
         self.lanes: tuple[CompareLane, ...] = ()
@@ -127,11 +149,17 @@ class LiveCompareScreen(Screen[None]):
         with Horizontal(id="lc-setup"):
             for key, label in PRESETS.items():
                 yield Checkbox(label, key in self.presets, id=f"lc-preset-{key}", compact=True)
-            yield Checkbox("forced (F3)", self.forced, id="lc-forced", compact=True,
-                           tooltip="Teacher-forced: every lane scored on lane 1's answer")
             yield Input(placeholder="or a configs TOML file", id="lc-configs", compact=True,
                         tooltip="Its first four tables replace the ticked presets; Enter or F5 compares")
+        with Horizontal(id="lc-forcing"):
+            yield Checkbox(forced_label(self._forced_name()), self.forced_lane is not None, id="lc-forced",
+                           compact=True, tooltip="Teacher-forced: every lane scored on one lane's answer "
+                                                 "(F3 cycles which)")
+            yield Input(placeholder="or force a text", id="lc-forced-text", compact=True,
+                        tooltip="Every lane scored on this text's tokens (it wins over F3's lane); "
+                                "Enter or F5 compares")
         yield Static(id="lc-status")
+        yield Static(id="lc-workers")
         yield Horizontal(id="lc-lanes")
         yield DivergenceStrip(id="lc-strip")
         yield Static(id="lc-summary")
@@ -145,15 +173,16 @@ class LiveCompareScreen(Screen[None]):
         self.timer = self.set_interval(FRAME_S, self.drain, pause=True)
         if self.settings.source:
             self.read_thresholds(self.settings.source)
+        self.query_one("#lc-workers").display = False
         if self.read_only is not None:
             self.query_one("#lc-setup").display = False
+            self.query_one("#lc-forcing").display = False
             session, index = self.read_only
             self._status(f"reading {session.comparisons.describe(index)}…")
             self.decode_record(session, index)
             return
         if self.fixed_lanes is not None:
-            for box in self.query("#lc-setup Checkbox, #lc-setup Input"):
-                box.display = box.id == "lc-forced"
+            self.query_one("#lc-setup").display = False
         self.action_run()
 
     def _status(self, text: str) -> None:
@@ -216,14 +245,35 @@ class LiveCompareScreen(Screen[None]):
             return
         presets = tuple(key for key in PRESETS if self.query_one(f"#lc-preset-{key}", Checkbox).value)
         path = self.query_one("#lc-configs", Input).value.strip() if self.fixed_lanes is None else ""
-        self.forced = self.query_one("#lc-forced", Checkbox).value
+        text = self.query_one("#lc-forced-text", Input).value
         self.starting = True
+        self.idle.clear()
         self._status("starting…")
-        self.run_compare(presets, path, self.forced)
+        self.run_compare(presets, path, self.forced_lane, text)
 
-    @on(Input.Submitted, "#lc-configs")
-    def _configs_submitted(self) -> None:
+    @on(Input.Submitted, "#lc-configs, #lc-forced-text")
+    def _submitted(self) -> None:
         self.action_run()
+
+    def _forced_name(self) -> str:
+        """The name of the lane forced on ("" when sampled): from the lanes laid out, else its number."""
+        if self.forced_lane is None:
+            return ""
+        if self.forced_lane < len(self.lanes):
+            return self.lanes[self.forced_lane].name
+        return f"lane {self.forced_lane + 1}"
+
+    def _show_forced(self) -> None:
+        box = self.query_one("#lc-forced", Checkbox)
+        with box.prevent(Checkbox.Changed):
+            box.value = self.forced_lane is not None
+        box.label = forced_label(self._forced_name())
+
+    @on(Checkbox.Changed, "#lc-forced")
+    def _forced_ticked(self, event: Checkbox.Changed) -> None:
+        """Ticked by hand: forced on lane 1's answer; unticked: sampled."""
+        self.forced_lane = (self.forced_lane if self.forced_lane is not None else 0) if event.value else None
+        self._show_forced()
 
     def _lanes(self, presets: tuple[str, ...], path: str) -> tuple[tuple[CompareLane, ...], str]:
         """The lanes to compare and a note (reads a configs file: on the worker's thread)."""
@@ -236,34 +286,79 @@ class LiveCompareScreen(Screen[None]):
             lanes = preset_lanes(presets, self.system, self.adapters, self.sampling)
         if len(lanes) < 2:
             raise CompareSetupError("Tick at least two configurations (or give a configs file with two or more).")
-        assert self.backend is not None
-        others = lanes_needing_another_model(lanes, self.backend.config.model_path)
-        if others:
-            raise CompareSetupError(second_model_refusal(others))
         return lanes, note
 
+    def _forcing(self, lanes: tuple[CompareLane, ...], forced_lane: int | None,
+                 text: str) -> tuple[tuple[int, ...], str]:
+        """The request's forced_ids and forced_from: a text's tokens (tokenized by the engine: on
+        the worker's thread), else the lane F3 chose, else neither."""
+        assert self.backend is not None
+        if text:
+            ids = tuple(self.backend.tokenize(text))
+            if not ids:
+                raise CompareSetupError(f"The text to force on ({text!r}) has no tokens: there is nothing to "
+                                        "score the lanes on. Type another, or clear it to compare sampled.")
+            return ids, ""
+        if forced_lane is None:
+            return (), ""
+        if forced_lane >= len(lanes):
+            raise CompareSetupError(f"Forced on lane {forced_lane + 1}'s answer, but there are {len(lanes)} lanes "
+                                    "now: F3 chooses another.")
+        return (), lanes[forced_lane].name
+
+    def _read_workers(self) -> tuple[WorkerMemory, ...]:
+        """The workers' resident memory (reads /proc: on a worker's thread); () when it cannot be read."""
+        assert self.backend is not None
+        try:
+            return tuple(self.backend.worker_memory())
+        except (EngineError, OSError):
+            return ()
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="live-compare")
-    def run_compare(self, presets: tuple[str, ...], path: str, forced: bool) -> None:
+    def run_compare(self, presets: tuple[str, ...], path: str, forced_lane: int | None, text: str) -> None:
         assert self.backend is not None
         job = None
+        others: tuple[OtherModel, ...] = ()
         try:
             lanes, note = self._lanes(presets, path)
+            forced_ids, forced_from = self._forcing(lanes, forced_lane, text)
             request = CompareRequest(self.question.messages, lanes, self.max_tokens, self.top_k_probs,
-                                     forced_from=lanes[0].name if forced else "")
+                                     forced_ids=forced_ids, forced_from=forced_from)
+            others = other_models(lanes, self.backend.config.model_path)
             job = CompareJob(self.backend, request)
-            self.post_message(m.LiveCompareStarted(job, note))
+            self.post_message(m.LiveCompareStarted(job, note, others))
             result = job.run()
         except Exception as exc:
-            self.post_message(m.LiveCompareEnded(job, error=exc))
+            self.post_message(m.LiveCompareEnded(job, error=exc, workers=self._read_workers() if others else ()))
         else:
-            self.post_message(m.LiveCompareEnded(job, result))
+            self.post_message(m.LiveCompareEnded(job, result, workers=self._read_workers() if others else ()))
+        finally:
+            self.idle.set()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="compare-memory")
+    def measure_workers(self) -> None:
+        self.post_message(m.LiveCompareMeasured(self._read_workers()))
+
+    def on_live_compare_measured(self, event: m.LiveCompareMeasured) -> None:
+        if self.job is not None:  # a reading that lands after the end would be older than the end's
+            self.memory = event.workers
+            self._show_workers()
+
+    def _show_workers(self) -> None:
+        """The line on what a second model costs: shown only while lanes run on other models."""
+        line = self.query_one("#lc-workers", Static)
+        line.display = bool(self.others)
+        if self.others:
+            measured = memory_line(self.memory)
+            line.update(Content(cost_line(self.others) + (f"\n{measured}" if measured else "")))
 
     async def _lay_out(self, lanes: tuple[CompareLane, ...]) -> None:
         """One column per lane (replacing the last comparison's)."""
         self.lanes = lanes
         row = self.query_one("#lc-lanes", Horizontal)
         await row.remove_children()
-        columns = [LaneColumn(n, Content(lane_label(lane))) for n, lane in enumerate(lanes)]
+        loaded = self.backend.config.model_path if self.backend is not None else ""
+        columns = [LaneColumn(n, Content(lane_label(lane, loaded))) for n, lane in enumerate(lanes)]
         for column in columns:
             column.can_focus = False  # the strip keeps the focus: ← → move the cursor, not the scroll
         await row.mount_all(columns)
@@ -274,8 +369,10 @@ class LiveCompareScreen(Screen[None]):
         await self._lay_out(event.job.request.lanes)
         self.comparison = LiveComparison(tuple(lane.name for lane in event.job.request.lanes))
         self.cursor, self.follow = None, True
-        forced = f", teacher-forced on {event.job.request.forced_from}'s answer" if event.job.request.forced else ""
-        self._status(f"comparing {len(self.lanes)} configurations{forced}… (Esc stops)"
+        self.others, self.memory, self.measured = event.others, (), False
+        self._show_workers()
+        self._show_forced()
+        self._status(f"comparing {len(self.lanes)} configurations{_forced_words(event.job.request)}… (Esc stops)"
                      + (f" · {event.note}" if event.note else ""))
         assert self.timer is not None
         self.timer.resume()
@@ -285,6 +382,9 @@ class LiveCompareScreen(Screen[None]):
             return
         steps = self.job.drain()
         if steps:
+            if self.others and not self.measured:  # the other models' workers are up: measure them
+                self.measured = True
+                self.measure_workers()
             self.comparison.add(steps)
             if self.follow:
                 self.cursor = self.comparison.positions - 1
@@ -303,13 +403,15 @@ class LiveCompareScreen(Screen[None]):
         job, self.job = self.job, None
         assert self.comparison is not None
         self.follow = False
+        if event.workers:
+            self.memory = event.workers
+            self._show_workers()
         if event.result is not None:
             self.comparison.result = event.result
             journaled = self._journal(job, event.result)
             stopped = any(lane.finish_reason == "cancelled" for lane in event.result.lanes)
-            forced = f", teacher-forced on {job.request.forced_from}'s answer" if job.request.forced_from else ""
             self._status(f"{'Stopped' if stopped else 'Done'}: {self.comparison.positions} positions under "
-                         f"{', '.join(self.comparison.names)}{forced}"
+                         f"{', '.join(self.comparison.names)}{_forced_words(job.request)}"
                          + (" · journaled in the session" if journaled else ""))
         else:
             self._report(event.error, f"The comparison failed after {self.comparison.positions} positions: ")
@@ -385,11 +487,12 @@ class LiveCompareScreen(Screen[None]):
         self._move(first)
 
     def action_toggle_forced(self) -> None:
-        box = self.query_one("#lc-forced", Checkbox)
+        """F3: the next lane to force on (off -> lane 1 -> ... -> off), then compare again."""
         if self.job is not None or self.starting:
             self._status("A comparison is running: Esc stops it, then F3.")
             return
-        box.value = not box.value
+        self.forced_lane = next_forced(self.forced_lane, len(self.lanes) or 2)
+        self._show_forced()
         self.action_run()
 
     def action_back(self) -> None:
@@ -402,3 +505,30 @@ class LiveCompareScreen(Screen[None]):
     def on_unmount(self) -> None:
         if self.job is not None:
             self.job.cancel()  # do not leave the engine comparing for nobody
+        if self.backend is not None and self.read_only is None:
+            self.releasing = release_extra_workers(self.backend, self.idle)
+
+
+def release_extra_workers(backend: Backend, idle: threading.Event) -> threading.Thread:
+    """Stop the workers a comparison on another model started, giving their memory back, once the
+    comparison thread is done (a stopped one ends within a position). A plain thread, not a
+    screen's worker: the screen is going away, and it posts nothing back; it can take ~2 s."""
+    def release() -> None:
+        idle.wait(10)
+        try:
+            backend.release_extra_workers()
+        except EngineError:
+            pass  # a worker that cannot be stopped cleanly is killed by the engine's close anyway
+
+    thread = threading.Thread(target=release, name="logitscope-release-workers", daemon=True)
+    thread.start()
+    return thread
+
+
+def _forced_words(request: CompareRequest) -> str:
+    """`, teacher-forced on base's answer` / `on the given text (5 tokens)`; "" when sampled."""
+    if request.forced_from:
+        return f", teacher-forced on {request.forced_from}'s answer"
+    if request.forced_ids:
+        return f", teacher-forced on the given text ({len(request.forced_ids)} tokens)"
+    return ""
