@@ -674,19 +674,30 @@ class LlamaBackend:
                 token, trace = self._sample_traced(chain, logits)
                 ended = self._is_end(token)
                 piece_text = "" if ended or self._is_control(token) else assembler.feed(self._piece(token))
-                step = self._step(i, token, piece_text, logits, request.top_k_probs, trace=trace)
+                if ended:
+                    finish = "stop"
+                elif len(seq.tokens) + 1 >= self.n_ctx:
+                    finish = "context"
+                # The next decode starts before this step is summarised: on a GPU llama_decode
+                # returns while the device works, and the summary (softmax, entropy, top-k, texts)
+                # runs meanwhile; the logits are read (which waits for the device) after it. The
+                # summary reads a copy of this position's row, which the decode overwrites.
+                row, failure = logits, None
+                if finish == "length" and i + 1 < request.max_tokens:  # else nothing follows it
+                    row = logits.copy()
+                    try:
+                        self._decode(seq, [token], logits_all=False)
+                    except RequestError as exc:
+                        failure = exc  # raised once this token's step is out: the partial answer keeps it
+                step = self._step(i, token, piece_text, row, request.top_k_probs, trace=trace)
                 steps.append(step)
                 text_parts.append(piece_text)
                 yield step
-                if ended:
-                    finish = "stop"
+                if failure is not None:
+                    raise failure
+                if finish != "length" or i + 1 == request.max_tokens:
                     break
-                if len(seq.tokens) + 1 >= self.n_ctx:
-                    finish = "context"
-                    break
-                if i + 1 == request.max_tokens:
-                    break  # no need to decode a token nothing will follow
-                logits = self._append(seq, token)
+                logits = self._last_logits()
             tail = assembler.flush()
             if tail:
                 text_parts.append(tail)
