@@ -5,7 +5,8 @@ turn with one request and one answer but several lanes decoded in lockstep, with
 divergence at every position (engine/compare/). Its session line holds the whole of it: the
 CompareRequest, every CompareStep (each lane's token step and each pair's KL both ways, JS and
 cross-probabilities) and the CompareResult (each lane's answer and provenance, the pairs'
-summaries), so it replays and exports from the session alone, without a model.
+summaries), so it replays and exports from the session alone, without a model. A comparison an
+engine error ended keeps what it decided, as a failed turn does (`failed_comparison`).
 
 The line has the turn lines' layout (sessions/format.py): a head, then `"crc32"` and last the
 bulk, here `"steps"` (the positions), parsed only when the comparison is first looked at. A
@@ -19,17 +20,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.compare import CompareRequest, CompareResult, CompareStep, PairSummary
-from engine.types import GenerationResult, TokenStep
+from engine.compare.divergence import summarise_pairs
+from engine.types import GenerationRequest, GenerationResult, ModelInfo, TokenStep
 
 from .codec import decode, encode
 from .format import check_line, checked_line
 from .lazy_records import DescribedRecords
 from .model import AdapterRecord
+from .partial import FAILED, failed_generation
 
 RECORD_TYPE = "comparison"
 _PREFIX = b'{"type":"comparison"'
@@ -38,7 +42,8 @@ _STEPS_KEY = b',"steps":'
 
 @dataclass(frozen=True)
 class ComparisonRecord:
-    """A comparison that ended (finished, or stopped: its lanes' finish reason is "cancelled").
+    """A comparison that ended: finished, stopped (its lanes' finish reason is "cancelled"), or
+    failed (an engine error ended it: the lanes it cut off say "error", `note` is the error).
 
     `steps` are the positions as the engine streamed them; `result.lanes[i].steps` are lane i's
     steps of those positions. `adapters` are each lane's adapters with their files' SHA-256
@@ -62,6 +67,11 @@ class ComparisonRecord:
         """Stopped by the user before every lane ended."""
         return any(lane.finish_reason == "cancelled" for lane in self.result.lanes)
 
+    @property
+    def failed(self) -> bool:
+        """Ended by an engine error (what was decided before it is kept)."""
+        return any(lane.finish_reason == FAILED for lane in self.result.lanes)
+
     def lane_steps(self, lane: int) -> tuple[TokenStep, ...]:
         return lane_steps(self.steps, lane)
 
@@ -73,7 +83,7 @@ class ComparisonRecord:
     def describe(self) -> str:
         """One line: "compare base, pirate: 12 positions; first difference at 3"."""
         return describe(self.names, len(self.steps), self.request.forced_from, bool(self.request.forced_ids),
-                        self.result.pairs, self.stopped)
+                        self.result.pairs, self.stopped, self.failed)
 
 
 def lane_steps(steps: Sequence[CompareStep], lane: int) -> tuple[TokenStep, ...]:
@@ -96,6 +106,37 @@ def new_comparison(request: CompareRequest, steps: Sequence[CompareStep], result
         adapters=tuple(adapter_records(lane.provenance.adapters) for lane in result.lanes), note=note)
 
 
+def failed_comparison(request: CompareRequest, steps: Sequence[CompareStep], model: ModelInfo) -> CompareResult:
+    """A comparison an error ended, as a result to journal: each lane's steps of the positions
+    decided before it (`steps`), its provenance rebuilt as a failed turn's is
+    (sessions/partial.py) from `model` (the loaded model) and the lane's configuration: a lane on
+    another model gets that model's path and an empty (unknown) SHA-256. A lane still decoding
+    at the last position says "error"; one that had ended before says "stop" when its last step
+    is the end-of-turn token (empty text, as the engine writes it), else "context"; a lane with
+    no step at all says "error"."""
+    steps = tuple(steps)
+    lanes = []
+    for index, lane in enumerate(request.lanes):
+        own = lane_steps(steps, index)
+        configuration = lane.configuration
+        asked = GenerationRequest(request.messages, configuration.system, lane.sampling, request.max_tokens,
+                                  request.top_k_probs, configuration=configuration)
+        lane_model = model
+        if configuration.model_path and not _same_file(configuration.model_path, model.path):
+            lane_model = replace(model, path=configuration.model_path, sha256="")
+        result = failed_generation(asked, own, lane_model, configuration.adapters)
+        live = bool(steps) and index < len(steps[-1].steps) and steps[-1].steps[index] is not None
+        if own and not live:
+            result = replace(result, finish_reason="stop" if own[-1].text == "" else "context")
+        lanes.append(result)
+    return CompareResult(tuple(lanes), tuple(lane.name for lane in request.lanes),
+                         summarise_pairs(len(request.lanes), steps), request.forced)
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.realpath(os.path.expanduser(a)) == os.path.realpath(os.path.expanduser(b))
+
+
 def _first_differences(pairs: Sequence[PairSummary], names: Sequence[str]) -> str:
     firsts = [(p.first_difference, p) for p in pairs if p.first_difference is not None]
     if not pairs:
@@ -108,11 +149,11 @@ def _first_differences(pairs: Sequence[PairSummary], names: Sequence[str]) -> st
 
 
 def describe(names: Sequence[str], positions: int, forced_from: str, forced_ids: bool,
-             pairs: Sequence[PairSummary], stopped: bool) -> str:
+             pairs: Sequence[PairSummary], stopped: bool, failed: bool = False) -> str:
     forced = (f"; forced on {forced_from}'s answer" if forced_from
               else "; forced on a given text" if forced_ids else "")
     return (f"compare {', '.join(names)}: {positions} position{'s' if positions != 1 else ''}{forced}"
-            f"{_first_differences(pairs, names)}{'; stopped' if stopped else ''}")
+            f"{_first_differences(pairs, names)}{'; stopped' if stopped else ''}{'; failed' if failed else ''}")
 
 
 def _lane_head(lane: GenerationResult) -> dict[str, Any]:
@@ -151,8 +192,9 @@ class ComparisonEntry:
         request, result = meta["request"], meta["result"]
         pairs = decode(tuple[PairSummary, ...], result["pairs"])
         stopped = any(lane.get("finish_reason") == "cancelled" for lane in result["lanes"])
+        failed = any(lane.get("finish_reason") == FAILED for lane in result["lanes"])
         return describe(tuple(meta["names"]), int(meta.get("n_positions", 0)), str(request.get("forced_from", "")),
-                        bool(request.get("forced_ids")), pairs, stopped)
+                        bool(request.get("forced_ids")), pairs, stopped, failed)
 
     def decode(self) -> ComparisonRecord:
         meta = self.meta
@@ -195,5 +237,5 @@ class ComparisonList(DescribedRecords[ComparisonEntry, ComparisonRecord]):
 
 __all__ = [
     "RECORD_TYPE", "ComparisonEntry", "ComparisonList", "ComparisonRecord", "comparison_line", "describe",
-    "is_comparison_line", "lane_steps", "new_comparison", "parse_comparison",
+    "failed_comparison", "is_comparison_line", "lane_steps", "new_comparison", "parse_comparison",
 ]

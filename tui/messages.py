@@ -16,7 +16,7 @@ from textual.message import Message
 
 from engine.compare import CompareResult
 from engine.process_memory import WorkerMemory
-from engine.types import AdapterSpec, GenerationResult, SamplingSettings, SystemPrompt
+from engine.types import AdapterSpec, GenerationResult, ModelInfo, SamplingSettings, SystemPrompt
 from sessions import Session
 from sessions.batteries.summary import SummaryRow
 from sessions.compare import SessionComparison
@@ -194,11 +194,13 @@ class LiveCompareStarted(Message, bubble=False):
     """The compare screen's worker resolved the lanes and started `job` (its positions arrive in
     the job's buffer); `note` says what was left out (a configs file's fifth table); `others` are
     the models other than the loaded one its lanes run on, each in a worker of its own, with
-    their files' sizes."""
+    their files' sizes; `model` the loaded model as the engine said when it started (None: not
+    loaded yet)."""
 
     job: CompareJob
     note: str = ""
     others: tuple[OtherModel, ...] = ()
+    model: ModelInfo | None = None
 
 
 @dataclass

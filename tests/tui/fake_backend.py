@@ -4,7 +4,8 @@ Each generation answers with the next script entry (a list of token texts). Test
 generation block after N tokens (`hold_after`) to exercise cancel and keystrokes mid-stream, make
 any call raise (`fail_next`), make the next generation fail mid-stream after N tokens
 (`fail_after`, as LocalBackend does when its worker dies: the steps sent so far stay in the
-stream's `steps`, and a dead worker's model info is gone until the next request), and read back
+stream's `steps`, and a dead worker's model info is gone until the next request; the next
+comparison likewise with `compare_fail_after`), and read back
 every request (generation and choice) and adapter set it received. `choose` scores options
 from the same scripted distributions. `compare` answers each lane with its entry of
 `compare_scripts` (by default the first script entry, and for lane k > 0 the same with its fourth
@@ -139,6 +140,7 @@ class FakeComparison:
         self.backend, self.request, self.scripts = backend, request, scripts
         self.result: CompareResult | None = None
         self.steps: list[CompareStep] = []
+        self.fail_after, backend.compare_fail_after = backend.compare_fail_after, None
 
     def __iter__(self) -> Iterator[CompareStep]:
         b, request = self.backend, self.request
@@ -155,6 +157,10 @@ class FakeComparison:
         finish: list[str | None] = [None] * len(names)
         lanes: list[list[TokenStep]] = [[] for _ in names]
         for position in range(max(len(t) for t in texts)):
+            if self.fail_after is not None and position == self.fail_after[0]:
+                if isinstance(self.fail_after[1], WorkerDiedError):
+                    b._info = None  # as LocalBackend forgets a dead worker's model
+                raise self.fail_after[1]
             if position == b.hold_after:
                 b.holding.set()
                 b.release.wait(10)
@@ -209,6 +215,7 @@ class FakeBackend:
         self.loaded: list[ModelConfig] = []
         self.fail_next: EngineError | None = None
         self.fail_after: tuple[int, EngineError] | None = None  # the next generation's (n, error)
+        self.compare_fail_after: tuple[int, EngineError] | None = None  # the next comparison's (position, error)
         self.hold_after: int | None = None
         self.holding = threading.Event()
         self.release = threading.Event()

@@ -3,8 +3,8 @@ divergence strip and the first difference, the cursor and the inspector's rows a
 the jump keys, teacher-forced (F3 cycling the lane forced on, a forced text, one without tokens
 refused), the lanes (presets, a configs file, a lane on a second model with what its worker
 costs), the extra workers released when the screen closes, the config's thresholds, and every
-comparison journaled (the recorder's line, a failed write reported) and replayed without a
-model."""
+comparison journaled (the recorder's line, a failed write reported; one an engine error ended,
+with what it decided) and replayed without a model."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from dataclasses import replace
 from pilot_helpers import settle
 
 from engine.compare import CompareLane
+from engine.errors import WorkerDiedError
 from engine.types import AdapterSpec, Configuration, SamplingSettings, SystemMode, SystemPrompt
 from sessions import Session, SessionStore, new_comparison
 from sessions.synthetic_comparison import comparison
@@ -320,6 +321,23 @@ async def test_escape_stops_and_what_was_decided_is_journaled_then_replayed_with
         await pilot.press("f5", "f3")  # read-only: nothing runs
         await settle(pilot)
         assert len(backend.compare_requests) == calls
+
+
+async def test_a_comparison_an_engine_error_ends_is_journaled_with_what_it_decided(make_app, backend):
+    backend.compare_fail_after = (5, WorkerDiedError("The engine worker died (SIGKILL)."))
+    app = make_app(session=NewSession(SessionStore(), "cut-off"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)  # the model loaded
+        screen = await open_compare(pilot)
+        status = str(screen.query_one("#lc-status").render())
+        assert "failed after 5 positions (journaled in the session): The engine worker died" in status
+        app.recorder.wait()
+        [record] = Session.open(app.recorder.session.path).comparisons
+    assert record.failed and len(record.steps) == 5 and record.note == "The engine worker died (SIGKILL)."
+    assert [lane.finish_reason for lane in record.result.lanes] == ["error", "error"]
+    assert [lane.text for lane in record.result.lanes] == ["Yes, the sky is", "Yes, the red is"]
+    assert record.result.lanes[0].provenance.model_path == backend.config.model_path
+    assert record.describe().endswith("; failed")
 
 
 async def test_replay_offers_v_only_for_a_session_with_comparisons(make_app):

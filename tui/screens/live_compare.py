@@ -16,7 +16,8 @@ they are (off -> lane 1 -> lane 2 -> ... -> off), and a text typed in "or force 
 every lane onto that text's tokens instead (Enter or F5). A configs table's `model` runs its lane
 on another model, in a worker of its own: a line says what that costs (the model file's size,
 then each worker's measured resident memory), and closing the screen stops those workers (on a
-thread: it can take ~2 s). Every comparison that ends, finished or stopped, is journaled
+thread: it can take ~2 s). Every comparison that ends, finished, stopped or ended by an engine
+error (what it decided, sessions/comparisons.py failed_comparison), is journaled
 (SessionRecorder.record_comparison); replay's `v` opens one read-only here, from the journal
 alone (`LiveCompareScreen.replaying`).
 """
@@ -35,13 +36,14 @@ from textual.timer import Timer
 from textual.widgets import Checkbox, Footer, Input, Static
 
 from engine.backend import Backend
-from engine.compare import CompareLane, CompareRequest
+from engine.compare import CompareLane, CompareRequest, CompareResult
 from engine.errors import EngineError
 from engine.process_memory import WorkerMemory
-from engine.types import AdapterSpec, Message, SamplingSettings, SystemPrompt
+from engine.types import AdapterSpec, Message, ModelInfo, SamplingSettings, SystemPrompt
 from sessions import Session
 from sessions.batteries.errors import BatteryError
-from sessions.comparisons import new_comparison
+from sessions.comparisons import failed_comparison, new_comparison
+from sessions.partial import error_note
 
 from .. import messages as m
 from ..choice_model import ChoiceQuestion
@@ -124,6 +126,7 @@ class LiveCompareScreen(Screen[None]):
         self.memory: tuple[WorkerMemory, ...] = ()
         """The engine workers' resident memory, last measured."""
         self.measured = False  # this comparison's workers were measured once it decoded
+        self.job_model: ModelInfo | None = None  # the loaded model the comparison runs on, for a failed one's record
         self.idle = threading.Event()  # no comparison thread is running (set: idle)
         self.idle.set()
         self.releasing: threading.Thread | None = None  # the thread stopping the extra workers
@@ -326,7 +329,8 @@ class LiveCompareScreen(Screen[None]):
                                      forced_ids=forced_ids, forced_from=forced_from)
             others = other_models(lanes, self.backend.config.model_path)
             job = CompareJob(self.backend, request)
-            self.post_message(m.LiveCompareStarted(job, note, others))
+            # the model now, before a worker that dies forgets it (a failed comparison's record names it)
+            self.post_message(m.LiveCompareStarted(job, note, others, self.backend.info))
             result = job.run()
         except Exception as exc:
             self.post_message(m.LiveCompareEnded(job, error=exc, workers=self._read_workers() if others else ()))
@@ -370,6 +374,7 @@ class LiveCompareScreen(Screen[None]):
         self.comparison = LiveComparison(tuple(lane.name for lane in event.job.request.lanes))
         self.cursor, self.follow = None, True
         self.others, self.memory, self.measured = event.others, (), False
+        self.job_model = event.model
         self._show_workers()
         self._show_forced()
         self._status(f"comparing {len(self.lanes)} configurations{_forced_words(event.job.request)}… (Esc stops)"
@@ -382,6 +387,8 @@ class LiveCompareScreen(Screen[None]):
             return
         steps = self.job.drain()
         if steps:
+            if self.job_model is None and self.backend is not None:
+                self.job_model = self.backend.info  # the model decoding: a worker that dies forgets it
             if self.others and not self.measured:  # the other models' workers are up: measure them
                 self.measured = True
                 self.measure_workers()
@@ -414,16 +421,26 @@ class LiveCompareScreen(Screen[None]):
                          f"{', '.join(self.comparison.names)}{_forced_words(job.request)}"
                          + (" · journaled in the session" if journaled else ""))
         else:
-            self._report(event.error, f"The comparison failed after {self.comparison.positions} positions: ")
+            journaled = self._journal_failed(job, event.error)
+            self._report(event.error, f"The comparison failed after {self.comparison.positions} positions"
+                                      f"{' (journaled in the session)' if journaled else ''}: ")
         self.render_comparison()
 
-    def _journal(self, job: CompareJob, result) -> bool:
+    def _journal(self, job: CompareJob, result: CompareResult, note: str = "") -> bool:
         """Queue the comparison into the app's session (the recorder writes it on its thread)."""
         recorder = getattr(self.app, "recorder", None)
         if recorder is None or self.comparison is None:
             return False
-        recorder.record_comparison(new_comparison(job.request, self.comparison.steps, result))
+        recorder.record_comparison(new_comparison(job.request, self.comparison.steps, result, note=note))
         return True
+
+    def _journal_failed(self, job: CompareJob, error: BaseException | None) -> bool:
+        """What a comparison an error ended had decided, journaled with the error as its note and
+        "error" for the lanes it cut off; nothing when no position was decided or the model is unknown."""
+        if self.comparison is None or not self.comparison.steps or self.job_model is None or error is None:
+            return False
+        result = failed_comparison(job.request, self.comparison.steps, self.job_model)
+        return self._journal(job, result, note=error_note(error))
 
     def _report(self, error: BaseException | None, prefix: str = "") -> None:
         if error is None:
