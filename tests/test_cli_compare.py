@@ -193,3 +193,37 @@ def test_a_configuration_on_another_model_runs_there_and_is_journaled(default_mo
     assert record.request.lanes[1].configuration.model_path == copied
     assert main(["compare", PROMPT, "--configs", str(path), *GREEDY]) == 0
     assert "[copy] model copy.gguf; adapters none; system none; greedy" in capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.model
+def test_an_engine_error_mid_way_journals_what_was_decided(configs, capsys, tmp_path, monkeypatch):
+    """The worker dies after three positions: exit 1 with the engine's message, and with --session
+    the three positions are journaled as a failed comparison (its note the error)."""
+    from engine.errors import WorkerDiedError
+    from engine.local import LocalBackend
+    from tui.cli import compare as compare_command
+
+    class DyingStream:
+        def __init__(self, stream):
+            self.stream, self.steps, self.result = stream, [], None
+
+        def __iter__(self):
+            for n, step in enumerate(self.stream):
+                if n == 3:
+                    raise WorkerDiedError("The engine worker died (killed by SIGKILL).")
+                self.steps.append(step)
+                yield step
+
+    class DyingBackend(LocalBackend):
+        def compare(self, request):
+            return DyingStream(super().compare(request))
+
+    monkeypatch.setattr(compare_command, "LocalBackend", DyingBackend)
+    monkeypatch.setenv("LOGITSCOPE_DATA_DIR", str(tmp_path / "data"))
+    assert main(["compare", PROMPT, "--configs", configs, "--only", "base,pirate", "--session", "dies",
+                 *GREEDY]) == 1
+    assert "The engine worker died" in capsys.readouterr().err
+    [record] = SessionStore().open("dies").comparisons
+    assert len(record.steps) == 3 and record.note == "The engine worker died (killed by SIGKILL)."
+    assert record.failed
+    assert [lane.finish_reason for lane in record.result.lanes] == ["error", "error"]

@@ -25,12 +25,15 @@ from typing import Any
 
 from engine.compare import CompareLane, CompareRequest, CompareResult, CompareStep
 from engine.compare.types import MAX_LANES
+from engine.errors import EngineError
 from engine.local import LocalBackend
 from engine.seeds import random_seed
 from engine.types import Configuration as EngineConfiguration
 from engine.types import Message, SamplingSettings, TriggerPlace
 from sessions.batteries.configs import ConfigsError, Configuration, load_configs
 from sessions.comparison_text import answer_line, lane_header, pair_line
+from sessions.comparisons import failed_comparison
+from sessions.partial import error_note
 
 from . import options
 from .compare_output import comparison_json
@@ -139,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     every, found = configurations(args, sampling)
     forced_text = None
     with LocalBackend(options.model_config(args)) as backend:
-        backend.start()  # the worker ignores SIGINT (engine/worker.py): Ctrl-C cancels below
+        model = backend.start()  # the worker ignores SIGINT (engine/worker.py): Ctrl-C cancels below
         request = CompareRequest((Message("user", args.prompt),), lanes(found, sampling),
                                  max_tokens=args.max_tokens, top_k_probs=options.top_k_probs(args))
         if args.forced is not None:
@@ -162,6 +165,11 @@ def run(args: argparse.Namespace) -> int:
                 for step in stream:
                     steps.append(step)
                     bar(len(steps), total)
+            except EngineError as error:
+                bar.finish()
+                if steps:  # what was decided before the error is kept, as a failed comparison
+                    _record(args, request, steps, failed_comparison(request, steps, model), note=error_note(error))
+                raise
             finally:
                 bar.finish()
         result = stream.result
@@ -183,13 +191,13 @@ def request_names(request: CompareRequest) -> tuple[str, ...]:
 
 
 def _record(args: argparse.Namespace, request: CompareRequest, steps: list[CompareStep],
-            result: CompareResult) -> dict[str, str] | None:
+            result: CompareResult, note: str = "") -> dict[str, str] | None:
     if not args.session:
         return None
     from sessions import SessionStore, new_comparison
 
     session = SessionStore().open_or_create(args.session)
-    record = session.append_comparison(new_comparison(request, steps, result))
+    record = session.append_comparison(new_comparison(request, steps, result, note=note))
     print(f"[recorded comparison {record.id} in session {session.id} ({session.path})]", file=sys.stderr)
     return {"id": session.id, "path": str(session.path), "comparison": record.id}
 
