@@ -169,6 +169,10 @@ class SamplerView:
         return next((stage for t, stage in self.removed if t == token), None)
 
 
+DISTRIBUTION_FULL = "full"
+DISTRIBUTION_TOP_K = "top-k+rest"
+
+
 @dataclass(frozen=True)
 class TokenStep:
     """One position of an answer: the chosen token and the raw next-token distribution it came from.
@@ -194,6 +198,10 @@ class TokenStep:
     forced: bool = False  # teacher-forced rather than sampled
     post: tuple[SampledToken, ...] = ()
     sampler: SamplerView | None = None
+    # What `entropy` and `rank` were computed over: "full" (the whole vocabulary) or "top-k+rest"
+    # (a remote engine's top-k plus one bucket holding the rest of the mass, 1 - sum(top-k);
+    # entropy is then a lower bound and rank is len(top) when the token is not in the top-k).
+    distribution: str = DISTRIBUTION_FULL
 
     @property
     def prob(self) -> float:
@@ -317,6 +325,26 @@ class Provenance:
     llama_cpp_python_version: str
     engine_version: str
     runtime: Runtime | None = None
+    remote: RemoteOrigin | None = None  # None: computed by the local engine
+
+
+@dataclass(frozen=True)
+class RemoteOrigin:
+    """Which server computed a result (engine/remote/): never a credential.
+
+    `url` has no user, password or query string; `dialect` is "llamacpp" (llama.cpp's server,
+    native API) or "openai" (an OpenAI-compatible server); `model_id` is what the server calls
+    its model, `server_version` its build ("b6500 (abc123)"), "" when it did not say;
+    `rendering` says who turned the conversation into the prompt: "ours" (logitscope rendered
+    the server's chat template), "server-template" (the server's /apply-template), "chat-endpoint"
+    (the server's chat endpoint: the prompt text is not known).
+    """
+
+    url: str
+    dialect: str
+    model_id: str = ""
+    server_version: str = ""
+    rendering: str = "ours"
 
 
 @dataclass(frozen=True)
@@ -418,11 +446,25 @@ class ScoreResult:
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a backend can do, so the UI can grey out what a remote engine lacks."""
+    """What a backend can do, so the UI can grey out what a remote engine lacks.
+
+    The defaults describe the local engine. `top_k_limit`: the most alternatives a step can
+    report (0 = no limit beyond the vocabulary). `lora_scales`: adapters at any scale per request
+    (`lora_hot_swap`: swapped without a reload). `sampler_view`: steps carry `post`/`sampler`.
+    `forced_scoring`: `choose`/`score` work. `template_rendering`: "ours" (the prompt text and
+    tokens are known exactly), "server-template" or "chat-endpoint" (the server renders).
+    `compare`: lockstep comparisons run on this backend.
+    """
 
     full_vocab_logprobs: bool = True
     lora_hot_swap: bool = True
     cancel: bool = True
+    top_k_limit: int = 0
+    lora_scales: bool = True
+    sampler_view: bool = True
+    forced_scoring: bool = True
+    template_rendering: str = "ours"
+    compare: bool = True
 
 
 @dataclass(frozen=True)

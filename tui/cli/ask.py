@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     system = options.system_prompt(args)
     messages = (Message("user", args.prompt),)
-    with LocalBackend(options.model_config(args)) as backend:
+    with options.open_backend(args, LocalBackend) as backend:
         if args.show_prompt:
             rendered = backend.render(system, messages)
             if args.json:

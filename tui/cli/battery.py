@@ -224,7 +224,7 @@ def _run(args: argparse.Namespace) -> int:
     bar = ProgressBar("running")
     interrupted = False
     try:
-        with LocalBackend(model) as backend:
+        with options.open_backend(args, LocalBackend, model) as backend:
             run_battery(backend, tasks, writer, settings, bar)
     except KeyboardInterrupt:
         interrupted = True

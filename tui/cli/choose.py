@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         system=options.system_prompt(args),
         mode=ChoiceMode(args.mode),
     )
-    with LocalBackend(options.model_config(args)) as backend:
+    with options.open_backend(args, LocalBackend) as backend:
         result = backend.choose(request)
     record_if_asked(args, request, result)
     if args.json:

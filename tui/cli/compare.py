@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         sampling = replace(sampling, seed=random_seed())
     every, found = configurations(args, sampling)
     forced_text = None
-    with LocalBackend(options.model_config(args)) as backend:
+    with options.open_backend(args, LocalBackend) as backend:
         model = backend.start()  # the worker ignores SIGINT (engine/worker.py): Ctrl-C cancels below
         request = CompareRequest((Message("user", args.prompt),), lanes(found, sampling),
                                  max_tokens=args.max_tokens, top_k_probs=options.top_k_probs(args))

@@ -6,7 +6,9 @@ Flag names here are public interface (documented in the README); keep them stabl
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
+from typing import Any
 
 from engine.default_model import default_model_path
 from engine.errors import RequestError
@@ -36,6 +38,23 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--adapter", action="append", default=[], metavar="FILE[:SCALE]",
                        help="GGUF LoRA adapter (a path, or a name in the adapter library) at a "
                             "scale (default 1.0; negative allowed); repeatable")
+    add_engine_options(group)
+
+
+API_KEY_ENV = "LOGITSCOPE_API_KEY"
+
+
+def add_engine_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """`--engine URL` and its key: a remote server instead of the local engine (docs/remote.md)."""
+    parser.add_argument("--engine", metavar="URL", default=None,
+                        help="a remote engine instead of the local one: llama.cpp's server "
+                             "(http://HOST:PORT, or llamacpp+http://...), docs/remote.md")
+    parser.add_argument("--api-key-env", metavar="NAME", default=API_KEY_ENV,
+                        help=f"the environment variable holding the remote engine's API key "
+                             f"(default {API_KEY_ENV}); a key is never written to a journal or log")
+    parser.add_argument("--remote-full-vocab", action="store_true",
+                        help="ask the remote engine for the whole vocabulary at every position "
+                             "(exact entropy and rank; large responses)")
 
 
 def add_threads_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -110,6 +129,21 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         kv_sequences=args.kv_sequences,
         flash_attn=FlashAttention(args.flash_attn),
     )
+
+
+def open_backend(args: argparse.Namespace, local: Callable[[ModelConfig], Any],
+                 config: ModelConfig | None = None) -> Any:
+    """The backend a command runs on: RemoteBackend for `--engine URL`, else `local` (the
+    command's LocalBackend) on `config` (default: the model options' ModelConfig)."""
+    config = config or model_config(args)
+    url = getattr(args, "engine", None)
+    if url:
+        from engine.remote import RemoteBackend
+
+        key = os.environ.get(getattr(args, "api_key_env", API_KEY_ENV) or API_KEY_ENV) or None
+        return RemoteBackend(url, api_key=key, adapters=config.adapters,
+                             full_vocab=bool(getattr(args, "remote_full_vocab", False)))
+    return local(config)
 
 
 def adapter_specs(typed: list[str]) -> tuple[AdapterSpec, ...]:

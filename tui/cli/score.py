@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         top_k_probs=options.top_k_probs(args),
         raw_prompt=args.prompt if args.raw else None,
     )
-    with LocalBackend(options.model_config(args)) as backend:
+    with options.open_backend(args, LocalBackend) as backend:
         result = backend.score(request)
     record_if_asked(args, request, result)
     if args.json:

@@ -191,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
     plotted = args.plot or ("logprob" if reader.kind == "continuations" else "prob")
     points: list[tuple[Configuration, float, ScaleReading]] = []
     # The model is loaded once; every scale is a request carrying its own configuration.
-    with LocalBackend(replace(config, adapters=())) as backend:
+    with options.open_backend(args, LocalBackend, replace(config, adapters=())) as backend:
         for scale, configuration in configurations(args, swept, config.adapters):
             points.append((configuration, scale, reader.read(backend, configuration)))
     if args.json:
