@@ -15,9 +15,22 @@ from engine import __version__
 from engine.errors import EngineError
 from engine.locations import llama_log_path
 
-from . import adapter_commands, ask, battery, choose, compare, doctor, score, session_commands, sweep, tui_command
+from . import (
+    adapter_commands,
+    ask,
+    battery,
+    choose,
+    compare,
+    doctor,
+    models,
+    score,
+    session_commands,
+    sweep,
+    tui_command,
+)
 
-COMMANDS = (ask, choose, score, sweep, compare, tui_command, adapter_commands, session_commands, battery, doctor)
+COMMANDS = (ask, choose, score, sweep, compare, tui_command, adapter_commands, session_commands, battery, models,
+            doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:
