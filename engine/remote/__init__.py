@@ -9,6 +9,7 @@ Modules:
 - `endpoint`: the `--engine` URL: dialect prefix, credentials taken off, the safe form recorded.
 - `http`: JSON calls with timeouts and retries (idempotent calls only), server-sent events, cancel.
 - `llamacpp`: llama.cpp's server's native API (/props, /tokenize, /completion, /lora-adapters).
+- `openai`: OpenAI-compatible servers (chat completions with logprobs; no forced scoring).
 - `lora`: a request's adapters as the server's per-request `lora` ids and scales.
 - `topk`: token steps from a top-k report: entropy and rank over the top-k plus a rest bucket.
 - `errors`: unreachable, not a supported server, auth refused, model mismatch, unsupported.

@@ -20,7 +20,7 @@ from typing import Any
 from .. import __version__ as ENGINE_VERSION
 from ..compare import CompareRequest
 from ..configuration import configured
-from ..errors import RequestError
+from ..errors import AdapterError, RequestError
 from ..option_scoring import AnswerTokens, TokenKinds, complete_answer, covered_mass, normalised
 from ..process_memory import WorkerMemory
 from ..seeds import check_seed, random_seed
@@ -50,6 +50,7 @@ from .errors import UnsupportedError, WrongApiError
 from .http import HttpClient, SseStream
 from .llamacpp import MIN_REPORTED, LlamaCppDialect, ServerFacts
 from .lora import lora_field
+from .openai import TOP_LOGPROBS_LIMIT, OpenAIDialect
 from .topk import remote_step
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -70,18 +71,27 @@ class RemoteGeneration:
 
     def _run(self) -> Iterator[TokenStep]:
         backend, request = self._backend, self._request
-        dialect = backend._native()
+        backend.start()
+        dialect = backend._dialect
         system, messages = configured(request.system, request.messages, request.configuration)
         adapters = backend._adapters_for(request.configuration)
         seed = random_seed() if request.sampling.seed is None else check_seed(request.sampling.seed)
         sampling = replace(request.sampling, seed=seed)
-        prompt = dialect.render(system, messages)
-        tokens = list(prompt.token_ids) + list(request.continue_from)
         k = request.top_k_probs
-        n_probs = backend._n_probs(k)
         started = time.perf_counter()
-        stream = dialect.open_stream(dialect.completion_body(tokens, replace(request, sampling=sampling),
-                                                             backend._lora(adapters), n_probs))
+        if isinstance(dialect, OpenAIDialect):
+            if request.continue_from:
+                raise UnsupportedError("An OpenAI-compatible server cannot continue from given tokens "
+                                       "(branching needs llama.cpp's server).")
+            prompt = dialect.render(system, messages)
+            body = dialect.body(system, messages, replace(request, sampling=sampling), k)
+        else:
+            assert dialect is not None
+            prompt = dialect.render(system, messages)
+            tokens = list(prompt.token_ids) + list(request.continue_from)
+            body = dialect.completion_body(tokens, replace(request, sampling=sampling),
+                                           backend._lora(adapters), backend._n_probs(k))
+        stream = dialect.open_stream(body)
         backend._streams.add(stream)
         finish: list[str] = []
         first: float | None = None
@@ -116,7 +126,7 @@ class RemoteBackend:
         self.config = ModelConfig(model_path=self.endpoint.safe, adapters=tuple(adapters))
         self.capabilities = Capabilities(full_vocab_logprobs=full_vocab, lora_hot_swap=True, cancel=True,
                                          top_k_limit=0, sampler_view=False, compare=False)
-        self._dialect: LlamaCppDialect | None = None
+        self._dialect: LlamaCppDialect | OpenAIDialect | None = None
         self._info: ModelInfo | None = None
         self._streams: set[SseStream] = set()
         self._lock = threading.RLock()
@@ -132,11 +142,7 @@ class RemoteBackend:
         with self._lock:
             if self._info is not None:
                 return self._info
-            if self.endpoint.dialect == "openai":
-                raise UnsupportedError("The OpenAI-compatible dialect is not available in this build; "
-                                       "use llama.cpp's server (llamacpp+http://).")
-            dialect = LlamaCppDialect(self.client)
-            facts = dialect.probe()
+            dialect, facts = self._probe()
             self._dialect = dialect
             self._check_adapters(self.config.adapters)
             self._info = ModelInfo(
@@ -144,19 +150,42 @@ class RemoteBackend:
                 n_vocab=facts.n_vocab, n_ctx=facts.n_ctx, n_ctx_train=facts.n_ctx_train,
                 has_chat_template=bool(facts.chat_template), size_bytes=facts.size_bytes,
             )
-            self.capabilities = replace(self.capabilities, lora_scales=bool(facts.adapters))
+            if isinstance(dialect, OpenAIDialect):
+                self.capabilities = replace(self.capabilities, full_vocab_logprobs=False, lora_hot_swap=False,
+                                            lora_scales=False, forced_scoring=False,
+                                            top_k_limit=TOP_LOGPROBS_LIMIT, template_rendering="chat-endpoint")
+            else:
+                self.capabilities = replace(self.capabilities, lora_scales=bool(facts.adapters))
             return self._info
+
+    def _probe(self) -> tuple[LlamaCppDialect | OpenAIDialect, ServerFacts]:
+        """The dialect the URL names, else llama.cpp's when `/props` is llama.cpp's, else OpenAI."""
+        if self.endpoint.dialect == "openai":
+            openai = OpenAIDialect(self.client)
+            return openai, openai.probe()
+        native = LlamaCppDialect(self.client)
+        try:
+            return native, native.probe()
+        except WrongApiError:
+            if self.endpoint.dialect == "llamacpp":
+                raise
+        openai = OpenAIDialect(self.client)
+        return openai, openai.probe()
 
     def _native(self) -> LlamaCppDialect:
         self.start()
-        assert self._dialect is not None
+        if not isinstance(self._dialect, LlamaCppDialect):
+            raise UnsupportedError(f"{self.endpoint.safe} is an OpenAI-compatible server: it reports no "
+                                   f"logprobs for given tokens, so choose and score (and tokenizing, "
+                                   f"adapters) need llama.cpp's server (docs/remote.md).")
         return self._dialect
 
     @property
     def facts(self) -> ServerFacts:
-        facts = self._native().facts
-        assert facts is not None
-        return facts
+        if self._dialect is None:
+            self.start()
+        assert self._dialect is not None and self._dialect.facts is not None
+        return self._dialect.facts
 
     def load(self, config: ModelConfig) -> ModelInfo:
         info = self.start()
@@ -173,12 +202,27 @@ class RemoteBackend:
     def origin(self) -> RemoteOrigin:
         facts = self.facts
         return RemoteOrigin(url=self.endpoint.safe, dialect=self.dialect, model_id=facts.model_id,
-                            server_version=facts.version, rendering="ours")
+                            server_version=facts.version, rendering=self.capabilities.template_rendering)
+
+    def describe(self) -> dict[str, Any]:
+        """What `logitscope engine info` shows: the server, its model, adapters, capabilities."""
+        info = self.start()
+        facts = self.facts
+        return {
+            "url": self.endpoint.safe, "dialect": self.dialect, "model_id": facts.model_id,
+            "model_path": facts.model_path, "server_version": facts.version, "n_vocab": info.n_vocab,
+            "n_ctx": info.n_ctx, "n_ctx_train": info.n_ctx_train, "size_bytes": info.size_bytes,
+            "chat_template": bool(facts.chat_template),
+            "adapters": [{"id": i, "path": path} for i, path in facts.adapters],
+            "capabilities": self.capabilities,
+        }
 
     # ----- requests --------------------------------------------------------------------------
 
     def render(self, system: SystemPrompt, messages: tuple[Message, ...]) -> RenderedPrompt:
-        return self._native().render(system, tuple(messages))
+        self.start()
+        assert self._dialect is not None
+        return self._dialect.render(system, tuple(messages))
 
     def tokenize(self, text: str) -> list[int]:
         return self._native().tokenize(text)
@@ -194,6 +238,9 @@ class RemoteBackend:
         self.config = replace(self.config, adapters=tuple(adapters))
 
     def _check_adapters(self, adapters: tuple[AdapterSpec, ...]) -> None:
+        if isinstance(self._dialect, OpenAIDialect) and adapters:
+            raise AdapterError(f"{self.endpoint.safe} is an OpenAI-compatible server: adapter scales per "
+                               f"request need llama.cpp's server (docs/remote.md).")
         if self._dialect is not None:
             lora_field(adapters, self.facts.adapters)
 

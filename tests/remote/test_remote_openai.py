@@ -1,0 +1,99 @@
+"""RemoteBackend against llama-cpp-python's own OpenAI-compatible server (its `server` extra),
+started on 127.0.0.1 with the default model: the same greedy tokens and top-k logprobs as the
+local engine, the chat endpoint named in the provenance, and clear refusals for what the
+OpenAI API cannot do (forced scoring, adapters)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from servers import free_port
+
+from engine.errors import AdapterError
+from engine.local import LocalBackend
+from engine.remote import RemoteBackend
+from engine.remote.errors import UnsupportedError
+from engine.types import (
+    AdapterSpec,
+    ChoiceRequest,
+    Configuration,
+    GenerationRequest,
+    Message,
+    ModelConfig,
+    SamplingSettings,
+)
+
+pytest.importorskip("uvicorn", reason="llama-cpp-python's server extra (uvicorn, fastapi, sse-starlette)")
+pytest.importorskip("sse_starlette", reason="llama-cpp-python's server extra")
+
+# Measured: 0.0 (bit-identical) with flash attention on both sides; the same llama.cpp and the
+# same decode pattern (docs/remote.md). The margin is for float printing through JSON.
+TOLERANCE = 1e-3
+QUESTION = (Message("user", "Name three colours of the rainbow."),)
+GREEDY = SamplingSettings(temperature=0.0, seed=1)
+
+
+@pytest.fixture(scope="module")
+def openai_server(default_model, tmp_path_factory) -> Iterator[str]:
+    port = free_port()
+    log = tmp_path_factory.mktemp("lcpp-server") / "server.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", default_model, "--host", "127.0.0.1",
+             "--port", str(port), "--n_ctx", "4096", "--flash_attn", "true"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text(errors="replace")[-2000:]
+            try:
+                urllib.request.urlopen(f"{url}/v1/models", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_chat_endpoint_same_tokens_and_logprobs_as_local(openai_server, default_model):
+    request = GenerationRequest(QUESTION, sampling=GREEDY, max_tokens=16, top_k_probs=5)
+    with LocalBackend(ModelConfig(default_model, kv_sequences=1)) as local:
+        local_steps = list(local.generate(request))
+    with RemoteBackend(openai_server) as remote:  # detected: no /props, /v1/models answers
+        stream = remote.generate(request)
+        remote_steps = list(stream)
+        assert remote.capabilities.template_rendering == "chat-endpoint"
+        assert not remote.capabilities.forced_scoring
+    assert [s.text for s in remote_steps] == [s.text for s in local_steps]
+    gap = 0.0
+    for a, b in zip(local_steps, remote_steps, strict=True):
+        by_text = {alt.text: alt.logprob for alt in b.top}
+        gap = max([gap, abs(a.logprob - b.logprob)] + [abs(alt.logprob - by_text[alt.text])
+                                                       for alt in a.top if alt.text in by_text])
+    print(f"max |local - llama-cpp-python server| logprob, 16 greedy steps: {gap:.2e}")
+    assert gap < TOLERANCE
+    assert all(s.distribution == "top-k+rest" and s.id == -1 for s in remote_steps)
+    result = stream.result
+    assert result is not None and result.finish_reason == "length"
+    origin = result.provenance.remote
+    assert origin is not None and origin.dialect == "openai" and origin.rendering == "chat-endpoint"
+    assert result.provenance.template_source == "chat-endpoint"
+
+
+def test_what_the_openai_api_cannot_do_is_refused(openai_server):
+    with RemoteBackend(f"openai+{openai_server}") as remote:
+        with pytest.raises(UnsupportedError, match="choose and score .* need llama.cpp's server"):
+            remote.choose(ChoiceRequest(QUESTION, options=("Yes", "No")))
+        with pytest.raises(AdapterError, match="adapter scales per request need llama.cpp's server"):
+            list(remote.generate(GenerationRequest(QUESTION, max_tokens=2, configuration=Configuration(
+                adapters=(AdapterSpec("x.gguf", 1.0),)))))
+        with pytest.raises(UnsupportedError, match="compare needs a local engine"):
+            remote.compare(None)  # type: ignore[arg-type]
