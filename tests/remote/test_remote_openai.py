@@ -97,3 +97,22 @@ def test_what_the_openai_api_cannot_do_is_refused(openai_server):
                 adapters=(AdapterSpec("x.gguf", 1.0),)))))
         with pytest.raises(UnsupportedError, match="compare needs a local engine"):
             remote.compare(None)  # type: ignore[arg-type]
+
+
+def test_engine_info_shows_the_server_and_its_capabilities(openai_server, capsys):
+    import argparse
+    import json
+
+    from tui.cli import engine_commands
+
+    parser = argparse.ArgumentParser()
+    engine_commands.register(parser.add_subparsers())
+    args = parser.parse_args(["engine", "info", f"http://user:pw@{openai_server[7:]}/?k=1", "--json"])
+    assert args.func(args) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["url"] == openai_server and shown["dialect"] == "openai"
+    assert shown["capabilities"]["template_rendering"] == "chat-endpoint"
+    assert shown["capabilities"]["forced_scoring"] is False
+    args = parser.parse_args(["engine", "info", openai_server])
+    assert args.func(args) == 0
+    assert "forced_scoring=False" in capsys.readouterr().out

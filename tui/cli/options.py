@@ -131,6 +131,11 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
     )
 
 
+def api_key(args: argparse.Namespace) -> str | None:
+    """The remote engine's API key, from the environment variable `--api-key-env` names."""
+    return os.environ.get(getattr(args, "api_key_env", None) or API_KEY_ENV) or None
+
+
 def open_backend(args: argparse.Namespace, local: Callable[[ModelConfig], Any],
                  config: ModelConfig | None = None) -> Any:
     """The backend a command runs on: RemoteBackend for `--engine URL`, else `local` (the
@@ -140,8 +145,7 @@ def open_backend(args: argparse.Namespace, local: Callable[[ModelConfig], Any],
     if url:
         from engine.remote import RemoteBackend
 
-        key = os.environ.get(getattr(args, "api_key_env", API_KEY_ENV) or API_KEY_ENV) or None
-        return RemoteBackend(url, api_key=key, adapters=config.adapters,
+        return RemoteBackend(url, api_key=api_key(args), adapters=config.adapters,
                              full_vocab=bool(getattr(args, "remote_full_vocab", False)))
     return local(config)
 
