@@ -97,8 +97,10 @@ def test_a_web_server_is_not_an_engine(stub):
     with pytest.raises(WrongApiError, match="not JSON"):
         RemoteBackend(url).start()
     handler.status, handler.body = 404, json.dumps({"detail": "Not Found"}).encode()
-    with pytest.raises(WrongApiError, match="no /props: not llama.cpp's server"):
+    with pytest.raises(WrongApiError, match="neither llama.cpp's /props nor /v1/models"):
         RemoteBackend(url).start()
+    with pytest.raises(WrongApiError, match="no /props: not llama.cpp's server"):
+        RemoteBackend(f"llamacpp+{url}").start()
 
 
 def test_401_says_the_key_is_wrong_and_never_shows_it(stub):
@@ -108,3 +110,26 @@ def test_401_says_the_key_is_wrong_and_never_shows_it(stub):
         RemoteBackend(url, api_key="hunter2-secret").start()
     assert "API key is wrong" in caught.value.msg and "hunter2" not in str(caught.value)
     assert handler.seen_auth[-1] == "Bearer hunter2-secret"
+
+
+def test_the_tui_refuses_engine_instead_of_ignoring_it(capsys):
+    from tui.cli.main import main
+
+    assert main(["tui", "--engine", "http://127.0.0.1:9"]) == 1
+    assert "runs on the local engine only" in capsys.readouterr().err
+
+
+def test_ask_opens_a_remote_backend_for_engine(monkeypatch):
+    import argparse
+
+    from tui.cli import options
+
+    parser = argparse.ArgumentParser()
+    options.add_model_options(parser)
+    monkeypatch.setenv("MY_KEY", "k-123")
+    args = parser.parse_args(["--engine", "http://h:1", "--api-key-env", "MY_KEY", "--adapter", "a.gguf:0.5"])
+    backend = options.open_backend(args, lambda config: pytest.fail("opened the local engine"))
+    assert isinstance(backend, RemoteBackend) and backend.config.adapters[0].scale == 0.5
+    assert backend.client._api_key == "k-123"
+    local = options.open_backend(parser.parse_args([]), lambda config: ("local", config))
+    assert local[0] == "local"

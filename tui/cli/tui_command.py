@@ -22,5 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tui.app import run_tui  # textual is imported only for the TUI
 
+    options.local_only(args, "The TUI")
+
     return run_tui(options.model_config(args), options.system_prompt(args), options.sampling(args),
                    session=getattr(args, "session", None), max_tokens=args.max_tokens)
