@@ -45,6 +45,7 @@ from ..types import (
     SystemPrompt,
     TokenStep,
 )
+from .compare import RemoteComparison
 from .endpoint import EngineUrl, parse_engine_url
 from .errors import UnsupportedError, WrongApiError
 from .http import HttpClient, SseStream
@@ -125,7 +126,7 @@ class RemoteBackend:
         self.full_vocab = full_vocab  # ask for the whole vocabulary at every position
         self.config = ModelConfig(model_path=self.endpoint.safe, adapters=tuple(adapters))
         self.capabilities = Capabilities(full_vocab_logprobs=full_vocab, lora_hot_swap=True, cancel=True,
-                                         top_k_limit=0, sampler_view=False, compare=False)
+                                         top_k_limit=0, sampler_view=False, compare=True)
         self._dialect: LlamaCppDialect | OpenAIDialect | None = None
         self._info: ModelInfo | None = None
         self._streams: set[SseStream] = set()
@@ -152,6 +153,7 @@ class RemoteBackend:
             )
             if isinstance(dialect, OpenAIDialect):
                 self.capabilities = replace(self.capabilities, full_vocab_logprobs=False, lora_hot_swap=False,
+                                            compare=False,
                                             lora_scales=False, forced_scoring=False,
                                             top_k_limit=TOP_LOGPROBS_LIMIT, template_rendering="chat-endpoint")
             else:
@@ -355,9 +357,13 @@ class RemoteBackend:
 
     # ----- what a remote engine does not do ---------------------------------------------------
 
-    def compare(self, request: CompareRequest) -> Any:
-        raise UnsupportedError("compare needs a local engine: a remote engine's lanes cannot run in "
-                               "lockstep on one server yet (docs/remote.md).")
+    def compare(self, request: CompareRequest) -> RemoteComparison:
+        """The lanes one after another, pairs over their top-k (engine/remote/compare.py)."""
+        self.start()
+        if not isinstance(self._dialect, LlamaCppDialect):
+            raise UnsupportedError("compare needs a local engine or llama.cpp's server: an "
+                                   "OpenAI-compatible server reports no token ids (docs/remote.md).")
+        return RemoteComparison(self, request)
 
     def worker_memory(self) -> tuple[WorkerMemory, ...]:
         return ()

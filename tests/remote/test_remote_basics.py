@@ -133,3 +133,22 @@ def test_ask_opens_a_remote_backend_for_engine(monkeypatch):
     assert backend.client._api_key == "k-123"
     local = options.open_backend(parser.parse_args([]), lambda config: ("local", config))
     assert local[0] == "local"
+
+
+def test_approximate_pair_over_top_k_union_and_rest():
+    from engine.remote.compare import approximate_pair
+
+    def step(token, probs):
+        top = tuple(TokenAlternative(t, str(t), math.log(p)) for t, p in probs)
+        return remote_step(0, token, "", b"", math.log(dict(probs)[token]), top, k=len(top), full=False)
+
+    a = step(1, [(1, 0.6), (2, 0.3)])
+    same = approximate_pair(0, 1, a, a, n_vocab=100)
+    assert same.kl_ab == pytest.approx(0, abs=1e-12) and same.js == pytest.approx(0, abs=1e-12)
+    assert not same.differ
+    b = step(3, [(3, 0.7), (1, 0.2)])
+    pair = approximate_pair(0, 1, a, b, n_vocab=100)
+    assert pair.differ and 0 < pair.js <= math.log(2) and pair.kl_ab > 0 and pair.kl_ba > 0
+    assert pair.logprob_b_of_a == pytest.approx(math.log(0.2))
+    # a did not report token 3: its share of a's rest (0.1 over the 98 tokens it did not report)
+    assert pair.logprob_a_of_b == pytest.approx(math.log(0.1 / 98))

@@ -95,7 +95,7 @@ def test_what_the_openai_api_cannot_do_is_refused(openai_server):
         with pytest.raises(AdapterError, match="adapter scales per request need llama.cpp's server"):
             list(remote.generate(GenerationRequest(QUESTION, max_tokens=2, configuration=Configuration(
                 adapters=(AdapterSpec("x.gguf", 1.0),)))))
-        with pytest.raises(UnsupportedError, match="compare needs a local engine"):
+        with pytest.raises(UnsupportedError, match="compare needs a local engine or llama.cpp"):
             remote.compare(None)  # type: ignore[arg-type]
 
 
