@@ -16,6 +16,9 @@ LOGITSCOPE_CONFIG environment variable names another). Example:
     prob_below = 0.2    # the chosen token's probability
     expand_top = 3      # expand (ctrl+e): the top-N alternatives at the cursor (1 to 20)
     expand_depth = 8    # expand: tokens generated greedily after each (1 to 256)
+
+    [models]
+    folders = ["~/models"]  # also list the *.gguf below these in the model panel (F5)
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class Settings:
     explore: JumpThresholds = JumpThresholds()  # the jump keys' thresholds
     expand_top: int = 3  # expand (ctrl+e): how many of the cursor's top alternatives
     expand_depth: int = 8  # expand: how many tokens each grows, greedy
+    model_folders: tuple[str, ...] = ()  # [models] folders: more places the model panel lists GGUFs from
 
     def key_for(self, binding_id: str, default: str) -> str:
         return self.keymap.get(binding_id, default)
@@ -73,7 +77,22 @@ def load_settings(path: Path | None = None) -> Settings:
     if not isinstance(top_k, int) or not 1 <= top_k <= 100:
         raise ConfigError(f"{path}: ui.top_k_probs must be an integer from 1 to 100.")
     top, depth = parse_expand(data, str(path))
-    return Settings(dict(keymap), tint, top_k, str(path), parse_explore(data, str(path)), top, depth)
+    return Settings(dict(keymap), tint, top_k, str(path), parse_explore(data, str(path)), top, depth,
+                    parse_model_folders(data, str(path)))
+
+
+def parse_model_folders(data: dict, source: str = "the config file") -> tuple[str, ...]:
+    """`[models] folders`: a list of folder paths (`~` allowed); ConfigError for anything else."""
+    table = data.get("models", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [models] must be a table.")
+    unknown = sorted(set(table) - {"folders"})
+    if unknown:
+        raise ConfigError(f"{source}: [models] has an unknown key {unknown[0]!r} (folders).")
+    folders = table.get("folders", [])
+    if not isinstance(folders, list) or not all(isinstance(f, str) and f.strip() for f in folders):
+        raise ConfigError(f"{source}: models.folders must be a list of folder paths, not {folders!r}.")
+    return tuple(folders)
 
 
 EXPLORE_LIMITS = {"entropy_above": (0.0, math.inf), "prob_below": (0.0, 1.0)}

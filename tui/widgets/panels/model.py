@@ -3,15 +3,19 @@
 The list shows, grouped and labelled, the models this user already has (engine/known_models.py):
 the current one, the embedded default, the ones loaded before (most recent first; a file that is
 gone shows as missing and cannot be picked) and the GGUF files beside the current model and in
-<data dir>/models, each once, with its file name, folder and size. Finding them stats files and
-lists folders (a network drive or a folder of thousands of files is slow), so it runs in the
-panel's own thread worker; so does recording a model that loaded (`remember`, a small file
-written atomically), which then lists again. Loading happens in the screen's worker; this panel
-only shows the progress indicator while the screen says a load is under way.
+<data dir>/models, each once, with its file name, folder and size. Below them, other tools'
+models (engine/model_stores: the Hugging Face cache, Ollama, LM Studio, llama.cpp's cache and the
+config's `[models] folders`), with what their GGUF headers say (store_models.py). Finding them
+stats files, lists folders and reads headers (a network drive or a folder of thousands of files
+is slow), so each list has its own thread worker; so does recording a model that loaded
+(`remember`, a small file written atomically), which then lists the known models again. Picking
+any of them posts the path, as typing it would. Loading happens in the screen's worker; this
+panel only shows the progress indicator while the screen says a load is under way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,23 +27,20 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
+from textual.worker import get_current_worker
 
 from engine.known_models import CURRENT, DEFAULT, NEARBY, USED_BEFORE, KnownModel, ModelHistory, find_known_models
+from engine.known_models import resolve as resolve_path
+from engine.model_stores import MODEL, FoundModel, discover_models
 from engine.types import ModelInfo
 
 from ...messages import ModelRequested
+from .sizes import format_size
+from .store_models import store_options, store_paths
 
 GROUP_TITLES = {CURRENT: "Current", DEFAULT: "Default model (embedded)", USED_BEFORE: "Used before",
                 NEARBY: "Nearby: its folder, <data>/models"}
 FOLDER_WIDTH = 34  # the panel's list is ~36 columns wide
-
-
-def format_size(size_bytes: int) -> str:
-    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if size_bytes >= scale:
-            value = size_bytes / scale
-            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
-    return f"{size_bytes} B"
 
 
 def short_folder(folder: str, width: int = FOLDER_WIDTH) -> str:
@@ -80,11 +81,21 @@ class ModelPanel(Vertical):
 
         models: list[KnownModel]
 
-    def __init__(self, current: str, info: ModelInfo | None, **kwargs) -> None:
+    @dataclass
+    class StoresFound(Message, bubble=False):
+        """The panel's other worker listed other tools' models (engine/model_stores)."""
+
+        models: list[FoundModel]
+
+    def __init__(self, current: str, info: ModelInfo | None, folders: Sequence[str] | None = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.current = current
         self.info = info
+        self.folders = folders  # [models] folders; None: the app's settings say
         self.current_id: str | None = None  # the listed (resolved) path of the current model
+        self.known: list[KnownModel] = []
+        self.stored: list[FoundModel] | None = None  # None until the store scan reports
 
     def compose(self) -> ComposeResult:
         yield Static(self._describe(), id="model-info")
@@ -94,7 +105,11 @@ class ModelPanel(Vertical):
         yield Input(placeholder="or a path to a .gguf⏎", id="model-path")
 
     def on_mount(self) -> None:
+        if self.folders is None:
+            settings = getattr(self.app, "settings", None)
+            self.folders = tuple(getattr(settings, "model_folders", ()))
         self.scan(self.current)
+        self.scan_stores(tuple(self.folders))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="find-models")
     def scan(self, current: str, loaded: str | None = None) -> None:
@@ -104,12 +119,29 @@ class ModelPanel(Vertical):
                 ModelHistory.default().record(loaded)
         self.post_message(self.Found(find_known_models(current)))
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="find-store-models")
+    def scan_stores(self, folders: tuple[str, ...]) -> None:
+        """List other tools' models, headers read; blocking, so in a thread."""
+        worker = get_current_worker()
+        found = discover_models(folders=folders, kind=MODEL, cancelled=lambda: worker.is_cancelled)
+        if not worker.is_cancelled:
+            self.post_message(self.StoresFound(found))
+
     def on_model_panel_found(self, event: ModelPanel.Found) -> None:
+        self.known = event.models
+        self.current_id = next((m.path for m in event.models if m.source == CURRENT), None)
+        self._show()
+
+    def on_model_panel_stores_found(self, event: ModelPanel.StoresFound) -> None:
+        self.stored = event.models
+        self._show()
+
+    def _show(self) -> None:
+        """Both lists, the highlight kept on the option it was on."""
         options = self.query_one("#model-list", OptionList)
         highlighted = options.highlighted_option
         options.clear_options()
-        options.add_options(list_options(event.models))
-        self.current_id = next((m.path for m in event.models if m.source == CURRENT), None)
+        options.add_options([*list_options(self.known), *store_options(self.stored)])
         if highlighted is not None and highlighted.id is not None:
             with suppress(OptionDoesNotExist):  # the highlighted model may have left the list
                 options.highlighted = options.get_option_index(highlighted.id)
@@ -134,8 +166,9 @@ class ModelPanel(Vertical):
     @on(OptionList.OptionSelected, "#model-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        path = str(event.option.id)
-        if self.info is not None and path == self.current_id:
+        option_id = str(event.option.id)
+        path = store_paths(self.stored).get(option_id, option_id)
+        if self.info is not None and self.current_id is not None and str(resolve_path(path)) == self.current_id:
             self.notify(f"{Path(path).name} is loaded already.", markup=False, timeout=3)
             return
         self.post_message(ModelRequested(path))
