@@ -18,7 +18,7 @@ Modules:
 
 from .discover import STORE_NAMES, STORE_TITLES, Location, discover_models, locate_models, searched_locations
 from .found import ADAPTER, KINDS, MODEL, FoundModel, StoreEntry
-from .resolve import resolve_adapter, resolve_model
+from .resolve import resolve_adapter, resolve_model, store_of
 
 __all__ = ["ADAPTER", "KINDS", "MODEL", "STORE_NAMES", "STORE_TITLES", "FoundModel", "Location", "StoreEntry",
-           "discover_models", "locate_models", "resolve_adapter", "resolve_model", "searched_locations"]
+           "discover_models", "locate_models", "resolve_adapter", "resolve_model", "searched_locations", "store_of"]

@@ -156,3 +156,24 @@ async def test_the_config_folders_reach_the_picker(make_app, stores, isolated_di
     async with app.run_test(size=(100, 40)) as pilot:
         await open_panel(pilot)
         assert f"store:{mine}" in [option_id for _, option_id, _ in rows(app)]
+
+
+async def test_a_store_name_typed_in_loads_its_file_and_an_unknown_one_says_what_is_close(make_app, backend,
+                                                                                          stores):
+    fill(stores)
+    app = make_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await open_panel(pilot)
+        app.screen.query_one("#model-path").focus()
+        await pilot.press(*"ollama:llama3.2:1b", "enter")
+        await settle(pilot)
+        assert backend.loaded[-1].model_path.startswith(str(stores / "ollama" / "blobs" / "sha256-"))
+        loads = len(backend.loaded)
+        field = app.screen.query_one("#model-path")
+        field.value = ""
+        await pilot.press(*"ollama:llama3.1:1b", "enter")
+        await settle(pilot)
+        assert len(backend.loaded) == loads  # nothing loaded
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("No Ollama model named 'ollama:llama3.1:1b'. Close matches: ollama:llama3.2:1b")
+                   for m in said), said

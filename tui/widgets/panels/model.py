@@ -9,7 +9,8 @@ config's `[models] folders`), with what their GGUF headers say (store_models.py)
 stats files, lists folders and reads headers (a network drive or a folder of thousands of files
 is slow), so each list has its own thread worker; so does recording a model that loaded
 (`remember`, a small file written atomically), which then lists the known models again. Picking
-any of them posts the path, as typing it would. Loading happens in the screen's worker; this
+any of them posts the path, as typing it would; a store name typed in (`ollama:llama3.2:1b`) is
+resolved to its file on a thread first. Loading happens in the screen's worker; this
 panel only shows the progress indicator while the screen says a load is under way.
 """
 
@@ -29,14 +30,15 @@ from textual.widgets import Input, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.worker import get_current_worker
 
+from engine.errors import ModelLoadError
 from engine.known_models import CURRENT, DEFAULT, NEARBY, USED_BEFORE, KnownModel, ModelHistory, find_known_models
 from engine.known_models import resolve as resolve_path
-from engine.model_stores import MODEL, FoundModel, discover_models
+from engine.model_stores import MODEL, FoundModel, discover_models, resolve_model, store_of
 from engine.types import ModelInfo
 
 from ...messages import ModelRequested
 from .sizes import format_size
-from .store_models import store_options, store_paths
+from .store_models import ID_PREFIX, store_options, store_paths
 
 GROUP_TITLES = {CURRENT: "Current", DEFAULT: "Default model (embedded)", USED_BEFORE: "Used before",
                 NEARBY: "Nearby: its folder, <data>/models"}
@@ -86,6 +88,12 @@ class ModelPanel(Vertical):
         """The panel's other worker listed other tools' models (engine/model_stores)."""
 
         models: list[FoundModel]
+
+    @dataclass
+    class NameUnknown(Message, bubble=False):
+        """A store name typed in named no model (the resolver's message says what it looked for)."""
+
+        message: str
 
     def __init__(self, current: str, info: ModelInfo | None, folders: Sequence[str] | None = None,
                  **kwargs) -> None:
@@ -169,12 +177,27 @@ class ModelPanel(Vertical):
         option_id = str(event.option.id)
         path = store_paths(self.stored).get(option_id, option_id)
         if self.info is not None and self.current_id is not None and str(resolve_path(path)) == self.current_id:
-            self.notify(f"{Path(path).name} is loaded already.", markup=False, timeout=3)
+            name = option_id.removeprefix(ID_PREFIX) if option_id.startswith(ID_PREFIX) else Path(path).name
+            self.notify(f"{name} is loaded already.", markup=False, timeout=3)
             return
         self.post_message(ModelRequested(path))
 
     @on(Input.Submitted, "#model-path")
     def _typed(self, event: Input.Submitted) -> None:
         event.stop()
-        if event.value.strip():
-            self.post_message(ModelRequested(event.value.strip()))
+        text = event.value.strip()
+        if text and store_of(text):
+            self.resolve_name(text, tuple(self.folders or ()))  # ollama:llama3.2:1b, hf:org/repo/file.gguf
+        elif text:
+            self.post_message(ModelRequested(text))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="resolve-model-name")
+    def resolve_name(self, text: str, folders: tuple[str, ...]) -> None:
+        """A store's name typed in: its file, found off the UI thread (folders walked, a header read)."""
+        try:
+            self.post_message(ModelRequested(resolve_model(text, folders)))
+        except ModelLoadError as exc:
+            self.post_message(self.NameUnknown(exc.msg))
+
+    def on_model_panel_name_unknown(self, event: ModelPanel.NameUnknown) -> None:
+        self.notify(event.message, title="No such model", severity="error", markup=False, timeout=10)
