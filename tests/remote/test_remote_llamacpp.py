@@ -35,14 +35,14 @@ pytestmark = pytest.mark.remote
 
 # Largest |local - remote| logprob seen on a top-k token, plus margin: both run the same
 # llama.cpp on the same CPU, but the server decodes in its own batch layout (docs/remote.md).
-TOLERANCE = 0.2
+TOLERANCE = 0.01  # measured: 2e-4 (generation, adapter, score, choose)
 QUESTION = (Message("user", "Name three colours of the rainbow."),)
 GREEDY = SamplingSettings(temperature=0.0, seed=1)
 
 
 @pytest.fixture(scope="module")
 def local(default_model):
-    with LocalBackend(ModelConfig(default_model, n_ctx=4096, kv_sequences=1)) as backend:
+    with LocalBackend(ModelConfig(default_model, n_ctx=4096, kv_sequences=2)) as backend:
         backend.start()
         yield backend
 
@@ -94,7 +94,9 @@ def test_adapter_scale_matches_local(local, remote, llama_server_adapter):
     remote_steps, result = _greedy(remote, at)
     base_steps, _ = _greedy(remote)
     assert [s.id for s in remote_steps] == [s.id for s in local_steps]
-    assert _max_top_gap(local_steps, remote_steps) < TOLERANCE
+    gap = _max_top_gap(local_steps, remote_steps)
+    print(f"adapter at 0.75: max |local - remote| logprob: {gap:.4f}")
+    assert gap < TOLERANCE
     assert [s.logprob for s in remote_steps] != [s.logprob for s in base_steps]  # it did something
     assert result.provenance.adapters == at.adapters
 
@@ -103,17 +105,23 @@ def test_forced_scoring_matches_local(local, remote):
     request = ScoreRequest(QUESTION, continuation="Red, orange and yellow.", top_k_probs=5)
     a, b = local.score(request), remote.score(request)
     assert [s.id for s in b.steps] == [s.id for s in a.steps]
-    assert b.total_logprob == pytest.approx(a.total_logprob, abs=TOLERANCE * len(a.steps))
+    gap = max(abs(x.logprob - y.logprob) for x, y in zip(a.steps, b.steps, strict=True))
+    print(f"score: max |local - remote| forced-token logprob: {gap:.4f}")
+    assert gap < TOLERANCE
     choice = ChoiceRequest(QUESTION, options=("Red", "Blue"), mode=ChoiceMode.COMPLETE)
     la, lb = local.choose(choice), remote.choose(choice)
     for x, y in zip(la.options, lb.options, strict=True):
         assert y.token_ids == x.token_ids and y.end_token_ids == x.end_token_ids
         assert y.logprob == pytest.approx(x.logprob, abs=TOLERANCE)
+        print(f"choose {x.text!r}: local {x.logprob:.4f}, remote {y.logprob:.4f}")
 
 
-def test_cancel_stops_mid_stream_and_frees_the_server(remote, llama_server_process):
-    stream = remote.generate(GenerationRequest(QUESTION, sampling=SamplingSettings(temperature=0.8, seed=3),
-                                               max_tokens=200, top_k_probs=3))
+def test_cancel_stops_mid_stream_and_frees_the_server(remote, llama_server):
+    import json
+    import urllib.request
+
+    stream = remote.generate(GenerationRequest(QUESTION, sampling=SamplingSettings(temperature=1.5, seed=3),
+                                               max_tokens=2000, top_k_probs=3))
     seen = 0
     for _ in stream:
         seen += 1
@@ -121,10 +129,18 @@ def test_cancel_stops_mid_stream_and_frees_the_server(remote, llama_server_proce
             remote.cancel()
     assert stream.result is not None and stream.result.finish_reason == "cancelled"
     assert seen < 20
-    # The slot is free again: a short request is answered at once (one slot on this server).
-    started = time.monotonic()
+    # The server's slot stopped: idle within a second, having decoded a few tokens, not 2000.
+    deadline = time.monotonic() + 1.0
+    while True:
+        with urllib.request.urlopen(f"{llama_server}/slots", timeout=5) as response:
+            slot = json.load(response)[0]
+        if not slot["is_processing"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not slot["is_processing"]
+    assert slot["next_token"][0]["n_decoded"] < 100
     steps, result = _greedy(remote, n=2)
-    assert len(steps) == 2 and time.monotonic() - started < 10
+    assert len(steps) == 2
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +196,6 @@ def test_compare_runs_lanes_one_after_another_with_approximate_pairs(local, remo
                  if a.pairs and b.pairs)
     print(f"max |JS full vocabulary - JS over top-10 union + rest|: {js_gap:.4f}")
     assert [p.differ for s in remote_steps for p in s.pairs] == [p.differ for s in local_steps for p in s.pairs]
-    assert js_gap < 0.1
+    assert js_gap < 0.25  # measured 0.17 at top-10, 0.14 at top-20 (docs/remote.md)
     forced = list(remote.compare(CompareRequest(QUESTION, lanes, max_tokens=6, forced_from="base")))
     assert all(s.steps[1].forced and s.steps[1].id == s.steps[0].id for s in forced)
