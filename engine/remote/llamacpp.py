@@ -12,8 +12,9 @@
   the whole vocabulary, so any token is scored exactly.
 
 The pinned server does not stream a token that ends inside a UTF-8 character (it holds the text
-back and never reports that token's probabilities); such a position becomes a step with id -1,
-its bytes, and no numbers (`logprob` NaN), see docs/remote.md.
+back and never reports that token's probabilities); such a position becomes a step with its id
+and bytes (from tokenizing the character it is part of; id -1 when that does not give the
+generated tokens back) and no numbers (`logprob`, `entropy` NaN, `rank` -1), see docs/remote.md.
 """
 
 from __future__ import annotations
@@ -167,19 +168,37 @@ class LlamaCppDialect:
         for event in stream.events():
             for entry in event.get("completion_probabilities") or ():
                 predicted = int(event.get("tokens_predicted") or i + 1)
-                content = str(event.get("content", "")).encode("utf-8")
-                piece = _piece(entry)
-                while i < predicted - 1:  # tokens the server held back (mid-character)
-                    held = content[:max(0, len(content) - len(piece))] if i == predicted - 2 else b""
-                    yield _unknown_step(i, held)
-                    i += 1
-                yield remote_step(i, int(entry["id"]), str(event.get("content", "")), piece,
-                                  float(entry["logprob"]), alternatives(entry), k, full)
+                token, text = int(entry["id"]), str(event.get("content", ""))
+                reported = alternatives(entry)
+                # The entry's bytes are those of the text sent; the token's own are its top entry's.
+                piece = next((a.piece for a in reported if a.id == token and a.piece is not None), _piece(entry))
+                if predicted - 1 > i:  # tokens the server held back (they end mid-character)
+                    yield from self._held_steps(i, predicted - 1 - i, text, token, piece)
+                    i = predicted - 1
+                yield remote_step(i, token, text, piece, float(entry["logprob"]), reported, k, full)
                 i += 1
             if event.get("stop"):
                 finish.append("context" if event.get("truncated") else
                               FINISH.get(str(event.get("stop_type")), "length"))
                 return
+
+    def _held_steps(self, i: int, n: int, text: str, token: int, piece: bytes) -> Iterator[TokenStep]:
+        """Steps for the `n` tokens before `token` that the server never reported: their ids and
+        bytes from tokenizing the character they complete (when that gives back `token` last),
+        their numbers unknown (NaN)."""
+        held = text.encode("utf-8")
+        held = held[:len(held) - len(piece)] if held.endswith(piece) else held
+        tokens = self.client.post("/tokenize", {"content": text, "add_special": False, "parse_special": False,
+                                                "with_pieces": True}, idempotent=True)["tokens"]
+        pieces = [(int(t["id"]), bytes(t["piece"]) if isinstance(t["piece"], list) else str(t["piece"]).encode())
+                  for t in tokens]
+        if (len(pieces) == n + 1 and pieces[-1][0] == token
+                and b"".join(p for _, p in pieces[:-1]) == held):
+            for j, (held_id, held_piece) in enumerate(pieces[:-1]):
+                yield _unknown_step(i + j, held_id, held_piece)
+            return
+        for j in range(n):
+            yield _unknown_step(i + j, -1, held if j == n - 1 else b"")
 
     def forced_position(self, prefix: list[int], token: int, k: int, n_probs: int,
                         lora: list[dict[str, Any]]) -> tuple[float, list[TokenAlternative], bytes]:
@@ -198,6 +217,6 @@ class LlamaCppDialect:
         return float(probs[0]["logprob"]), alternatives(probs[0]), _piece(probs[0])
 
 
-def _unknown_step(i: int, piece: bytes) -> TokenStep:
-    return TokenStep(i=i, id=-1, text="", piece=piece, logprob=math.nan, entropy=math.nan, rank=-1,
+def _unknown_step(i: int, token: int, piece: bytes) -> TokenStep:
+    return TokenStep(i=i, id=token, text="", piece=piece, logprob=math.nan, entropy=math.nan, rank=-1,
                      top=(), distribution=DISTRIBUTION_TOP_K)

@@ -199,3 +199,28 @@ def test_compare_runs_lanes_one_after_another_with_approximate_pairs(local, remo
     assert js_gap < 0.25  # measured 0.17 at top-10, 0.14 at top-20 (docs/remote.md)
     forced = list(remote.compare(CompareRequest(QUESTION, lanes, max_tokens=6, forced_from="base")))
     assert all(s.steps[1].forced and s.steps[1].id == s.steps[0].id for s in forced)
+
+
+def test_tokens_ending_mid_character_keep_their_ids_and_bytes(local, remote):
+    """The server never reports a token that ends inside a UTF-8 character: the step still has
+    the local engine's id and bytes (from tokenizing the character), its numbers unknown."""
+    import math
+
+    request = GenerationRequest((Message("user", "Write the word café and a rainbow emoji, in Japanese too."),),
+                                sampling=GREEDY, max_tokens=24, top_k_probs=5)
+    local_steps, remote_steps = list(local.generate(request)), list(remote.generate(request))
+    assert [(s.id, s.piece, s.text) for s in remote_steps] == [(s.id, s.piece, s.text) for s in local_steps]
+    held = [s for s in remote_steps if math.isnan(s.logprob)]
+    assert held and all(s.text == "" and s.rank == -1 for s in held)
+    assert _max_top_gap([s for s in local_steps if s.text], [s for s in remote_steps if s.text]) < TOLERANCE
+
+
+def test_full_vocabulary_when_asked(local, llama_server):
+    request = GenerationRequest(QUESTION, sampling=GREEDY, max_tokens=3, top_k_probs=5)
+    local_steps = list(local.generate(request))
+    with RemoteBackend(llama_server, full_vocab=True) as remote:
+        steps = list(remote.generate(request))
+        assert remote.capabilities.full_vocab_logprobs
+    assert all(s.distribution == "full" and len(s.top) == 5 for s in steps)
+    for a, b in zip(local_steps, steps, strict=True):
+        assert b.rank == a.rank and b.entropy == pytest.approx(a.entropy, abs=TOLERANCE)
