@@ -17,8 +17,18 @@ SIZE = (100, 30)
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path, monkeypatch):
+    """The app's data and config under tmp_path, and the model stores the model panel scans
+    (engine/model_stores/) empty there too, so no test sees this machine's models."""
     monkeypatch.setenv("LOGITSCOPE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LOGITSCOPE_CONFIG", str(tmp_path / "config.toml"))
+    stores = tmp_path / "stores"
+    monkeypatch.setenv("HOME", str(stores / "home"))
+    for variable in ("HF_HUB_CACHE", "HF_HOME", "OLLAMA_MODELS", "LLAMA_CACHE", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(variable, str(stores / variable.lower()))
+    monkeypatch.delenv("HUGGINGFACE_HUB_CACHE", raising=False)
+    import engine.model_stores.ollama as ollama
+
+    monkeypatch.setattr(ollama, "LINUX_SERVICE_MODELS", stores / "ollama-service")
     return tmp_path
 
 
