@@ -2,7 +2,7 @@
 
 One llama-server per test session (a few seconds to start): the default model, a 4096-token
 context and one slot (the local engine's numbers on one sequence), and a random LoRA for the
-default model loaded at start as adapter id 0 at scale 0 (`--lora-init-without-apply`), so a
+default model loaded at start as adapter id 0 at global scale 0 (`--lora-scaled FILE:0`), so a
 request without a `lora` field gets the base model and `[{"id": 0, "scale": s}]` the adapter at
 s. The binaries come from engine/native/build_server.py's cache; without them these tests skip,
 or fail when LOGITSCOPE_REQUIRE_SERVER=1 (CI sets it: there the build runs first).

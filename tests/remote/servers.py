@@ -109,20 +109,30 @@ def health_ok(url: str) -> bool:
 def llama_server_command(binary: Path, model: Path, port: int, *, lora: Sequence[Path] = (),
                          lora_applied: bool = False, rpc: Sequence[str] = (), n_gpu_layers: int = 0,
                          n_ctx: int = 4096, parallel: int = 1, n_predict: int = 256,
-                         threads: int | None = None, extra: Sequence[str] = ()) -> list[str]:
-    """llama-server's arguments. Adapters load at scale 0 (`--lora-init-without-apply`) unless
-    `lora_applied`: a request's `lora` field sets each scale, one not listed runs at 0."""
+                         threads: int | None = None, log_verbosity: int | None = None,
+                         extra: Sequence[str] = ()) -> list[str]:
+    """llama-server's arguments. Adapters load at global scale 0 (`--lora-scaled FILE:0`) unless
+    `lora_applied` (`--lora FILE`, scale 1): a request without a `lora` field, or with `[]`, runs
+    at the global scales; a non-empty `lora` field sets each scale, an adapter not listed at 0.
+    (`--lora-init-without-apply` does not do it: the pinned server still serves such a request
+    at scale 1.)
+    `log_verbosity` 4 (debug) makes the log say where the model load put each buffer."""
     command = [str(binary), "-m", str(model), "--host", HOST, "--port", str(port),
                "-c", str(n_ctx), "-np", str(parallel), "-n", str(n_predict),
                "-ngl", str(n_gpu_layers), "--no-ui"]
     for adapter in lora:
-        command += ["--lora", str(adapter)]
-    if lora and not lora_applied:
-        command.append("--lora-init-without-apply")
+        if lora_applied:
+            command += ["--lora", str(adapter)]
+        elif ":" in str(adapter) or "," in str(adapter):
+            raise ValueError(f"--lora-scaled cannot take a path with ':' or ',': {adapter}")
+        else:
+            command += ["--lora-scaled", f"{adapter}:0"]
     if rpc:
         command += ["--rpc", ",".join(rpc)]
     if threads is not None:
         command += ["-t", str(threads)]
+    if log_verbosity is not None:
+        command += ["-lv", str(log_verbosity)]
     return [*command, *extra]
 
 
