@@ -138,7 +138,7 @@ def build(requirement: str, plan: build_plan.BuildPlan, key: str, jobs: int,
         cmake_args = server_binaries.server_cmake_args(plan.cmake_args_for_build(header))
         targets = [server_binaries.SERVER_NAME, rpc_target(source)]
         say(f"building {' and '.join(targets)} from {requirement}'s {VENDORED} with {jobs} jobs "
-            f"(about 9 minutes on 2 cores); CMake arguments: {' '.join(cmake_args)}; log: {log_path}")
+            f"(about 11 minutes on 2 cores); CMake arguments: {' '.join(cmake_args)}; log: {log_path}")
         run_logged(configure_command(source, work / "build", cmake_args), log_path)
         run_logged(build_command(work / "build", targets, jobs), log_path)
         staging = slot / "bin.partial"
