@@ -21,7 +21,7 @@ import typing
 from functools import cache
 from typing import Any
 
-from engine.types import SampledToken, SamplerView, TokenAlternative, TokenStep
+from engine.types import DISTRIBUTION_FULL, SampledToken, SamplerView, TokenAlternative, TokenStep
 
 
 def _float_out(value: float) -> float | str:
@@ -138,6 +138,8 @@ def encode_step(step: TokenStep) -> dict[str, Any]:
         "forced": step.forced,
         "top": [_encode_alternative(alt) for alt in step.top],
         **(_encode_sampler(step) if step.sampler is not None else {}),
+        # Written only when not the whole vocabulary's (a remote engine's top-k): lines as before.
+        **({"distribution": step.distribution} if step.distribution != DISTRIBUTION_FULL else {}),
     }
 
 
@@ -217,6 +219,7 @@ def decode_step(data: dict[str, Any]) -> TokenStep:
         forced=data.get("forced", False),
         post=post,
         sampler=sampler,
+        distribution=data.get("distribution", DISTRIBUTION_FULL),
     )
 
 

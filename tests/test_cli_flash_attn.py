@@ -29,8 +29,8 @@ def configs(monkeypatch) -> list[ModelConfig]:
     for module in (ask, choose, score, sweep, battery):
         monkeypatch.setattr(module, "LocalBackend", fake_backend)
 
-    def fake_run_tui(config, *args, **kwargs):
-        seen.append(config)
+    def fake_run_tui(backend, *args, **kwargs):
+        seen.append(backend.config)
         return 0
 
     monkeypatch.setattr(tui.app, "run_tui", fake_run_tui)

@@ -25,8 +25,8 @@ class Launched(Exception):
 def tui_launch(monkeypatch) -> dict:
     seen: dict = {}
 
-    def fake_run_tui(config, system, sampling=None, *, session=None, max_tokens=256):
-        seen.update(config=config, system=system, sampling=sampling, session=session,
+    def fake_run_tui(backend, system, sampling=None, *, session=None, max_tokens=256):
+        seen.update(config=backend.config, system=system, sampling=sampling, session=session,
                     max_tokens=max_tokens)
         return 0
 

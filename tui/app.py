@@ -131,15 +131,14 @@ class LogitscopeApp(App[int]):
         self.notify(f"Saved {path}", timeout=2, markup=False)
 
 
-def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSettings | None = None,
+def run_tui(backend: Backend, system: SystemPrompt, sampling: SamplingSettings | None = None,
             *, session: str | None = None, max_tokens: int = 256) -> int:
-    """Open the TUI on `config`; returns the process exit code. Every turn is journaled into a new
+    """Open the TUI on `backend` (a LocalBackend on the model options' config, or a RemoteBackend
+    for `--engine`), which it closes at the end; returns the process exit code. Every turn is journaled into a new
     session, or into the store's session `session` (its name, id or id prefix, or a path inside
     the store; a path outside the store is refused here, before the TUI starts). A new session,
     named by the time or by `session`, is only created when its first turn is written: a launch
     that asks nothing leaves no empty session behind."""
-    from engine.local import LocalBackend
-
     settings = load_settings()  # a ConfigError reaches the CLI's one error handler
     try:
         store = SessionStore()
@@ -147,8 +146,8 @@ def run_tui(config: ModelConfig, system: SystemPrompt, sampling: SamplingSetting
         journal = existing if existing is not None else NewSession(store, session)
     except (SessionError, OSError) as exc:
         print(f"logitscope: session: {getattr(exc, 'msg', exc)}")
+        backend.close()
         return 2
-    backend = LocalBackend(config)
     app = None
     try:
         app = LogitscopeApp(backend, system, sampling, max_tokens, settings=settings, session=journal)

@@ -112,11 +112,16 @@ def test_401_says_the_key_is_wrong_and_never_shows_it(stub):
     assert handler.seen_auth[-1] == "Bearer hunter2-secret"
 
 
-def test_the_tui_refuses_engine_instead_of_ignoring_it(capsys):
+def test_the_tui_runs_on_the_engine_it_is_given(monkeypatch):
+    import tui.app
+    from engine.remote import RemoteBackend
     from tui.cli.main import main
 
-    assert main(["tui", "--engine", "http://127.0.0.1:9"]) == 1
-    assert "runs on the local engine only" in capsys.readouterr().err
+    seen = []
+    monkeypatch.setattr(tui.app, "run_tui", lambda backend, *args, **kwargs: seen.append(backend) or 0)
+    assert main(["tui", "--engine", "http://127.0.0.1:9"]) == 0
+    assert main(["--engine", "http://127.0.0.1:9"]) == 0  # the default command's options too
+    assert [type(b) for b in seen] == [RemoteBackend, RemoteBackend]
 
 
 def test_ask_opens_a_remote_backend_for_engine(monkeypatch):

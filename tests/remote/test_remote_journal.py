@@ -28,8 +28,6 @@ def test_old_steps_decode_as_full_distribution():
     assert decode_step(encode_step(step)).distribution == "full"
 
 
-@pytest.mark.xfail(strict=True, reason="sessions/codec.py encode_step/decode_step list TokenStep's "
-                                        "fields by hand and drop `distribution` (owner: sessions/)")
 def test_top_k_marker_round_trips_through_the_journal():
     step = TokenStep(0, 5, "a", b"a", -0.1, 0.4, 0, (TokenAlternative(5, "a", -0.1, b"a"),),
                      distribution="top-k+rest")

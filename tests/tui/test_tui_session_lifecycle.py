@@ -45,7 +45,7 @@ def launched(monkeypatch):
 
 
 def launch(launched, session: str | None = None) -> tuple[int, LogitscopeApp | None]:
-    code = run_tui(FakeBackend().config, tui.app.SystemPrompt(), session=session)
+    code = run_tui(FakeBackend(), tui.app.SystemPrompt(), session=session)
     return code, (launched[-1] if launched else None)
 
 

@@ -53,6 +53,7 @@ def step_record(step: TokenStep) -> dict[str, Any]:
         "entropy": step.entropy,
         "rank": step.rank,
         "top": [{"id": a.id, "text": a.text, "logprob": a.logprob} for a in step.top],
+        "distribution": step.distribution,
         **({"forced": True} if step.forced else {}),
         **(sampler_record(step) if step.sampler is not None else {}),
     })

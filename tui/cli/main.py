@@ -22,6 +22,7 @@ from . import (
     choose,
     compare,
     doctor,
+    engine_commands,
     models,
     score,
     session_commands,
@@ -30,7 +31,7 @@ from . import (
 )
 
 COMMANDS = (ask, choose, score, sweep, compare, tui_command, adapter_commands, session_commands, battery, models,
-            doctor)
+            engine_commands, doctor)
 
 
 def build_parser() -> argparse.ArgumentParser:

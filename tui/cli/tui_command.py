@@ -20,9 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.local import LocalBackend
     from tui.app import run_tui  # textual is imported only for the TUI
 
-    options.local_only(args, "The TUI")
-
-    return run_tui(options.model_config(args), options.system_prompt(args), options.sampling(args),
+    backend = options.open_backend(args, LocalBackend)  # --engine URL: a remote engine (docs/remote.md)
+    return run_tui(backend, options.system_prompt(args), options.sampling(args),
                    session=getattr(args, "session", None), max_tokens=args.max_tokens)
