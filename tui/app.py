@@ -21,7 +21,7 @@ from textual.screen import Screen
 
 from engine.backend import Backend
 from engine.locations import data_dir
-from engine.types import ModelConfig, SamplingSettings, SystemPrompt
+from engine.types import SamplingSettings, SystemPrompt
 from sessions import Session, SessionError, SessionStore
 
 from .chat_state import ChatState

@@ -20,10 +20,6 @@ from servers import ServerProcess, start_llama_server
 from engine.native.server_binaries import ServerBinaries, server_binaries
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "remote: starts llama.cpp's server or RPC workers")
-
-
 @pytest.fixture(scope="session")
 def llama_binaries() -> ServerBinaries:
     found = server_binaries()

@@ -4,8 +4,6 @@ without it decode as local, and a step's `distribution` marker should too."""
 
 from __future__ import annotations
 
-import pytest
-
 from engine.types import Provenance, RemoteOrigin, SamplingSettings, SystemPrompt, TokenAlternative, TokenStep
 from sessions.codec import decode, decode_step, encode, encode_step
 
