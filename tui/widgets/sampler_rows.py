@@ -16,7 +16,7 @@ from engine.types import TokenAlternative, TokenStep
 
 BAR_WIDTH = 8  # narrower than the raw-only bar, to leave room for the post column
 TOKEN_WIDTH = 10
-REMOVED_STYLE = "grey50"
+REMOVED_STYLE = "#808080"  # a grey both Rich and Textual parse ("grey50" is not Textual's: each render failed it)
 
 
 def sampler_line(step: TokenStep) -> Text:
