@@ -32,7 +32,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from device_flags import add_device_flags, device_flags
 from keystroke_stats import latency_summary
@@ -41,6 +41,7 @@ from textual.widgets import Input
 from textual.worker import WorkerCancelled
 
 from engine import LocalBackend, default_model_path
+from engine.threads import interactive_thread_counts
 from engine.types import GenerationRequest, Message, SamplingSettings, SystemPrompt
 
 PROMPT = "Write a long story about a lighthouse keeper who finds a message in a bottle."
@@ -196,10 +197,16 @@ def main() -> None:
     add_device_flags(parser)
     args = parser.parse_args()
     flags = device_flags(args)
-    backend = LocalBackend(flags.model_config(str(default_model_path())))
+    config = flags.model_config(str(default_model_path()))
+    if args.threads is None:  # as `logitscope tui` runs it: the UI keeps a core on a CPU model
+        n_threads, n_threads_batch = interactive_thread_counts(flags.n_gpu_layers)
+        config = replace(config, n_threads=n_threads or flags.threads, n_threads_batch=n_threads_batch)
+    backend = LocalBackend(config)
     try:
         backend.start()
-        device = flags.record(backend)
+        device = {**flags.record(backend), "threads": config.n_threads, "threads_batch": config.n_threads_batch,
+                  "threads_from": "--threads" if args.threads is not None else
+                  "interactive_thread_counts() (engine/threads.py), as logitscope tui"}
         engine_span(backend, GenerationRequest((Message("user", PROMPT),), SystemPrompt.none(), GREEDY, 8))
         rounds, engine = asyncio.run(tui_rounds(backend, args.tokens, args.generations,
                                                 args.key_interval_ms / 1000))

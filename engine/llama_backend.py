@@ -335,7 +335,7 @@ class LlamaBackend:
         ctx_params.n_ubatch = self.n_ubatch
         threads = config.n_threads or default_thread_count()
         ctx_params.n_threads = threads
-        ctx_params.n_threads_batch = threads
+        ctx_params.n_threads_batch = config.n_threads_batch or threads
         ctx_params.n_seq_max = sequences
         ctx_params.kv_unified = False
         ctx_params.flash_attn_type = _FLASH_ATTN_TYPES[FlashAttention(config.flash_attn)]

@@ -89,7 +89,10 @@ class ModelConfig:
     model_path: str
     n_ctx: int = 4096
     n_gpu_layers: int = 0  # -1 offloads every layer
-    n_threads: int | None = None
+    n_threads: int | None = None  # None: engine/threads.py default_thread_count()
+    # Threads for a prompt (a batch) when they should differ from a one-token decode's: the TUI
+    # leaves the UI a core while it streams but decodes prompts on every core. None: n_threads.
+    n_threads_batch: int | None = None
     adapters: tuple[AdapterSpec, ...] = ()
     # KV sequences kept at once, one per adapter set recently used, each of n_ctx cells: the KV
     # cache takes this many times one context's memory (1 = a single cache, dropped on a switch).

@@ -63,6 +63,18 @@ def test_a_flag_with_a_value_first_still_reaches_the_tui(tui_launch):
     assert tui_launch["session"] == "probe"
 
 
+def test_the_tui_leaves_the_ui_a_core_unless_told_the_threads(tui_launch, monkeypatch):
+    from engine import threads
+
+    monkeypatch.setattr(threads, "default_thread_count", lambda: 4)
+    assert main([]) == 0
+    assert (tui_launch["config"].n_threads, tui_launch["config"].n_threads_batch) == (3, 4)
+    assert main(["--threads", "2"]) == 0
+    assert (tui_launch["config"].n_threads, tui_launch["config"].n_threads_batch) == (2, None)
+    assert main(["--n-gpu-layers", "-1"]) == 0
+    assert (tui_launch["config"].n_threads, tui_launch["config"].n_threads_batch) == (None, None)
+
+
 def test_no_arguments_open_the_tui(tui_launch, monkeypatch):
     monkeypatch.setattr("sys.argv", ["logitscope"])
     assert main() == 0 and tui_launch["max_tokens"] == 256
@@ -100,12 +112,14 @@ def test_threads_reaches_the_tui_model_config(tui_launch):
 
 
 def test_threads_defaults_to_the_engines_choice(tui_launch, capsys):
+    from engine.threads import interactive_thread_counts
+
     assert main(["tui"]) == 0
-    assert tui_launch["config"].n_threads is None  # the worker uses default_thread_count()
+    assert tui_launch["config"].n_threads == interactive_thread_counts(0)[0]  # None on 1 CPU: the default
     with pytest.raises(SystemExit):
         main(["tui", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert f"may use, here {default_thread_count()})" in help_text
+    assert f"may use, here {default_thread_count()}; the TUI on a CPU model decodes tokens with one fewer" in help_text
 
 
 @pytest.mark.parametrize("argv", [

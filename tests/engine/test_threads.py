@@ -19,3 +19,14 @@ def test_macos_and_windows_fall_back_to_the_cpu_count(monkeypatch):
     assert default_thread_count() == 6
     monkeypatch.setattr(os, "cpu_count", lambda: None)  # "cannot be determined"
     assert default_thread_count() == 1
+
+
+def test_an_interactive_app_leaves_the_ui_a_core_on_a_cpu_model(monkeypatch):
+    from engine import threads
+
+    monkeypatch.setattr(threads, "default_thread_count", lambda: 8)
+    assert threads.interactive_thread_counts(0) == (7, 8)
+    assert threads.interactive_thread_counts(-1) == (None, None)  # every layer on the GPU: the defaults
+    assert threads.interactive_thread_counts(10) == (None, None)
+    monkeypatch.setattr(threads, "default_thread_count", lambda: 1)
+    assert threads.interactive_thread_counts(0) == (None, None)  # one CPU: nothing to leave

@@ -60,7 +60,8 @@ def add_engine_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup
 def add_threads_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     parser.add_argument("--threads", type=thread_count, default=None, metavar="N",
                         help="CPU threads llama.cpp computes with (default: all the CPUs this "
-                             f"process may use, here {default_thread_count()})")
+                             f"process may use, here {default_thread_count()}; the TUI on a CPU model "
+                             "decodes tokens with one fewer, leaving its UI a core)")
 
 
 def whole_number(minimum: int, maximum: int | None, refusal: str) -> Callable[[str], int]:

@@ -20,9 +20,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from engine.local import LocalBackend
+    from engine.threads import interactive_thread_counts
     from tui.app import run_tui  # textual is imported only for the TUI
 
-    backend = options.open_backend(args, LocalBackend)  # --engine URL: a remote engine (docs/remote.md)
+    config = options.model_config(args)
+    if args.threads is None:  # leave the UI a core while a CPU model streams (engine/threads.py)
+        n_threads, n_threads_batch = interactive_thread_counts(config.n_gpu_layers)
+        config = replace(config, n_threads=n_threads, n_threads_batch=n_threads_batch)
+    backend = options.open_backend(args, LocalBackend, config)  # --engine URL: a remote engine (docs/remote.md)
     return run_tui(backend, options.system_prompt(args), options.sampling(args),
                    session=getattr(args, "session", None), max_tokens=args.max_tokens)
