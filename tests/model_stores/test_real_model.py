@@ -35,3 +35,20 @@ def test_the_default_model_resolves_from_hf_and_ollama_and_reads_as_llama_q4_1(s
     for name in ("ollama:smollm2:135m", f"hf:HuggingFaceTB/SmolLM2-135M-Instruct-GGUF/{source.name}"):
         assert (listed[name].architecture, listed[name].quantization, listed[name].chat_template,
                 listed[name].context_length, listed[name].size) == ("llama", "Q4_1", True, 8192, source.stat().st_size)
+
+
+def test_ask_takes_a_store_name_for_model(stores, default_model, capsys):
+    """`--model ollama:NAME:TAG` loads the file the store names: the provenance says that file."""
+    import json
+
+    from tui.cli.main import main
+
+    source = Path(default_model)
+    ollama_model(stores.ollama, "smollm2", "135m", source, link=True)
+    expected = resolve_model("ollama:smollm2:135m")
+    assert main(["ask", "Hi", "--model", "ollama:smollm2:135m", "--max-tokens", "2", "--temperature", "0",
+                 "--n-ctx", "512", "--json"]) == 0
+    done = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert done["provenance"]["model_path"] == expected and "blobs" in expected
+    assert main(["ask", "Hi", "--model", "ollama:nosuch:1b"]) == 1
+    assert "ollama:nosuch:1b" in capsys.readouterr().err

@@ -19,7 +19,10 @@ from engine.types import AdapterSpec, FlashAttention, ModelConfig, SamplingSetti
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model")
-    group.add_argument("--model", metavar="PATH", help="GGUF model (default: embedded SmolLM2-135M-Instruct)")
+    group.add_argument("--model", metavar="PATH|NAME",
+                       help="GGUF model: a path, or a name `logitscope models` lists (ollama:NAME[:TAG], "
+                            "hf:ORG/REPO/FILE.gguf, lmstudio:..., llamacpp:...; default: embedded "
+                            "SmolLM2-135M-Instruct)")
     group.add_argument("--n-ctx", type=int, default=4096, help="context window in tokens (default 4096)")
     group.add_argument("--n-gpu-layers", type=int, default=0,
                        help="layers offloaded to the GPU by llama.cpp; -1 = all (default 0)")
@@ -120,7 +123,11 @@ def add_probability_options(parser: argparse.ArgumentParser) -> None:
 
 
 def model_config(args: argparse.Namespace) -> ModelConfig:
-    path = args.model or str(default_model_path())
+    """The model options as the engine's ModelConfig; `--model` is a path or a store name
+    (`ollama:NAME[:TAG]`, `hf:ORG/REPO/FILE.gguf`, ...: engine/model_stores/, docs/models.md)."""
+    from engine.model_stores import resolve_model
+
+    path = resolve_model(args.model) if args.model else str(default_model_path())
     return ModelConfig(
         model_path=path,
         n_ctx=args.n_ctx,
