@@ -13,6 +13,9 @@ token replaced, so the lanes differ from position 3), each lane's distributions 
 index; each pair's divergences are computed from the two lanes' top-k (plus the rest's mass).
 Teacher-forced, every lane takes the forced_from lane's script, or the texts of `forced_ids` (as
 `tokenize` gave them).
+`distribution` marks every step the backend makes ("full" by default; "top-k+rest" as a remote
+engine's), and FakeRemoteBackend adds what a RemoteBackend has: remote capabilities, `origin()`
+and `describe()`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from engine.compare.divergence import summarise_pairs
 from engine.errors import AdapterError, EngineError, WorkerDiedError
 from engine.process_memory import WorkerMemory
 from engine.types import (
+    DISTRIBUTION_FULL,
+    DISTRIBUTION_TOP_K,
     AdapterSpec,
     Capabilities,
     ChoiceRequest,
@@ -38,6 +43,7 @@ from engine.types import (
     ModelInfo,
     OptionScore,
     Provenance,
+    RemoteOrigin,
     RenderedPrompt,
     SamplingSettings,
     SystemMode,
@@ -93,14 +99,14 @@ class FakeGeneration:
             if b.cancel_event.is_set():
                 finish = "cancelled"
                 break
-            step = make_step(n, text, seed=offset)
+            step = b.marked(make_step(n, text, seed=offset))
             steps.append(step)
             yield step
         else:
             if len(self.tokens) > self.request.max_tokens:
                 finish = "length"
             else:
-                end = replace(make_step(len(steps), "", seed=offset), id=END_ID)
+                end = b.marked(replace(make_step(len(steps), "", seed=offset), id=END_ID))
                 steps.append(end)
                 yield end
         self.result = GenerationResult(tuple(steps), "".join(s.text for s in steps), finish,
@@ -178,7 +184,7 @@ class FakeComparison:
                 if not text:
                     step = replace(step, id=END_ID)
                     finish[k] = "forced" if request.forced else "stop"
-                step = replace(step, forced=request.forced)
+                step = b.marked(replace(step, forced=request.forced))
                 lanes[k].append(step)
                 steps.append(step)
             live = [(k, s) for k, s in enumerate(steps) if s is not None]
@@ -200,6 +206,10 @@ class FakeComparison:
 
 class FakeBackend:
     capabilities = Capabilities()
+    distribution = DISTRIBUTION_FULL  # what every step's entropy and rank are over
+
+    def marked(self, step: TokenStep) -> TokenStep:
+        return step if self.distribution == DISTRIBUTION_FULL else replace(step, distribution=self.distribution)
 
     def __init__(self, script: list[list[str]] | None = None, n_ctx: int = 2048) -> None:
         self.config = ModelConfig("/models/fake-model.gguf", n_ctx=n_ctx)
@@ -373,6 +383,36 @@ class FakeBackend:
 
     def close(self) -> None:
         self.closed = True
+
+
+REMOTE_CAPABILITIES = Capabilities(full_vocab_logprobs=False, sampler_view=False, lora_hot_swap=True,
+                                   lora_scales=True, compare=True)
+
+
+class FakeRemoteBackend(FakeBackend):
+    """The scripted backend as a remote engine: steps "top-k+rest", a RemoteBackend's capabilities,
+    origin() and describe() (llama.cpp's server at 127.0.0.1:8080 by default)."""
+
+    distribution = DISTRIBUTION_TOP_K
+
+    def __init__(self, script: list[list[str]] | None = None, url: str = "http://127.0.0.1:8080",
+                 dialect: str = "llamacpp", capabilities: Capabilities = REMOTE_CAPABILITIES) -> None:
+        super().__init__(script)
+        self.url, self.dialect = url, dialect
+        self.capabilities = capabilities
+        self.config = ModelConfig(url)
+
+    def _make_info(self, config: ModelConfig) -> ModelInfo:
+        return ModelInfo("/srv/models/remote-model.gguf", "", "remote-model", "", len(VOCAB), 4096, 8192,
+                         True, 1000)
+
+    def origin(self) -> RemoteOrigin:
+        return RemoteOrigin(url=self.url, dialect=self.dialect, model_id="remote-model",
+                            server_version="b1234-fake", rendering=self.capabilities.template_rendering)
+
+    def describe(self) -> dict:
+        return {"url": self.url, "dialect": self.dialect, "model_id": "remote-model",
+                "server_version": "b1234-fake", "capabilities": self.capabilities}
 
 
 DEFAULT_SAMPLING = SamplingSettings(temperature=0.0, seed=1)

@@ -24,12 +24,14 @@ from textual.widgets import Footer, Input, ProgressBar
 
 from engine.backend import Backend
 from engine.locations import data_dir
-from engine.types import GenerationResult
+from engine.types import DISTRIBUTION_FULL, GenerationResult
+from sessions.distribution_marks import distribution_of
 
 from ..chat_state import ChatState
 from ..choice_model import ChoiceQuestion, question_for
 from ..config import Settings
 from ..keymap import MAIN_BINDINGS
+from ..remote_engine import address, remote_origin
 from ..widgets.inspector import Inspector
 from ..widgets.panels import PANELS, AdaptersPanel, ModelPanel, SamplingPanel, SystemPanel
 from ..widgets.plot import AnswerPlot
@@ -48,6 +50,12 @@ from .panel_events import PanelEvents
 from .token_view import TokenView
 
 NARROW = 140  # below this width an open side panel takes the inspector's place
+
+
+def _marked(result: GenerationResult | None) -> str:
+    """The status bar's distribution note: "" for a full (local) answer or none."""
+    kind = distribution_of(result.steps) if result is not None else DISTRIBUTION_FULL
+    return "" if kind == DISTRIBUTION_FULL else kind
 
 
 if TYPE_CHECKING:
@@ -140,6 +148,8 @@ class MainScreen(EngineTasks, Expand, Navigation, JumpKeys, TokenView, PanelEven
             activity=activity,
             session=self.app.recorder.name if self.app.recorder is not None else "",
             jump=self.jump_status(),
+            engine=address(origin) if (origin := remote_origin(self.backend)) is not None else "",
+            distribution=_marked(result),
         )
 
     def render_turn(self, turn_index: int, follow: bool = False) -> None:

@@ -9,6 +9,10 @@ moved the focus here from the transcript) asks the screen to continue the answer
 A step that llama.cpp's sampler chain drew also shows what the chain left: a line saying how many
 tokens it kept (or that it was greedy) and a second column per row (tui/widgets/sampler_rows.py),
 the tokens it removed kept in their rows, greyed.
+A step from a remote engine that reported only its top-k (distribution "top-k+rest") says so
+where its numbers are bounds: "entropy ≥1.23 nats (top-k + rest)", the effective vocabulary with
+"≥", and a rank "≥k (outside the top-k)" for a chosen token the top-k does not hold
+(sessions/distribution_marks.py). A "full" step shows exactly what it always did.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine.types import TokenAlternative, TokenStep
+from sessions.distribution_marks import BOUND, approximate, rank_bounded
 
 from ..messages import AlternativeChosen
 from .sampler_rows import BAR_WIDTH as TWO_COLUMN_BAR
@@ -36,9 +41,20 @@ def bar(prob: float, width: int = BAR_WIDTH) -> str:
     return ("█" * full + (" ▏▎▍▌▋▊▉"[part] if part else "")).ljust(width)
 
 
-def rank_label(rank: int) -> str:
-    """`rank 0 (top-1)`, `rank 2 (2 more likely)`: the rank says how many tokens beat this one."""
+def rank_label(rank: int, bounded: bool = False) -> str:
+    """`rank 0 (top-1)`, `rank 2 (2 more likely)`: the rank says how many tokens beat this one;
+    `rank ≥20 (outside the top-k)` when it is a lower bound (a remote engine's top-k)."""
+    if bounded:
+        return f"rank {BOUND}{rank} (outside the top-k)"
     return f"rank {rank} ({'top-1' if rank == 0 else f'{rank} more likely'})"
+
+
+def entropy_lines(step: TokenStep) -> str:
+    """The entropy and effective-vocabulary lines, marked as bounds for a top-k + rest step."""
+    if approximate(step):
+        return (f"entropy {BOUND}{step.entropy:.2f} nats (top-k + rest)\n"
+                f"eff. vocab {BOUND}{step.effective_vocab:.1f}   ")
+    return f"entropy {step.entropy:.2f} nats\neff. vocab {step.effective_vocab:.1f}   "
 
 
 def token_repr(alt: TokenAlternative) -> str:
@@ -91,8 +107,8 @@ class Inspector(Vertical):
         text.append(repr(step.text) if step.text else "∅ (end / partial char)", style="reverse")
         if step.forced:
             text.append(" (chosen by you)", style="italic")
-        text.append(f"\np {step.prob:.3f}   {rank_label(step.rank)}\n")
-        text.append(f"entropy {step.entropy:.2f} nats\neff. vocab {step.effective_vocab:.1f}   ")
+        text.append(f"\np {step.prob:.3f}   {rank_label(step.rank, rank_bounded(step))}\n")
+        text.append(entropy_lines(step))
         text.append(f"top-1 {step.top1_prob:.2f}")
         if step.top:
             text.append(f"\nTab, then 1-{min(KEYED, len(step.top))}: branch from that row", style="dim")

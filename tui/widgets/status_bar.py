@@ -6,6 +6,9 @@ will use, not what made the answer under the cursor (each answer's header says t
 
 Its state is one reactive StatusInfo: the screen assigns a new one whenever something it shows may
 have changed, and the bar redraws only when the value differs (a frozen dataclass compares by value).
+On a remote engine the bar names it after the model ("@ host:port"), and when the last answer's
+entropy and rank were computed over the engine's top-k plus a rest bucket it says "top-k+rest
+(H ≥)" (sessions/distribution_marks.py); on the local engine neither appears.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from engine.types import AdapterSpec, SamplingSettings, SystemPrompt
+from sessions.distribution_marks import BOUND
 
 from ..turn_config import sampling_parts
 
@@ -33,6 +37,8 @@ class StatusInfo:
     activity: str = ""
     session: str = ""  # the session every turn is journaled into
     jump: str = ""  # the jump criterion and its matches in the cursor's answer ("" not shown)
+    engine: str = ""  # a remote engine's address (host:port); "" for the local engine
+    distribution: str = ""  # the last answer's distribution when not "full" ("top-k+rest", "mixed")
 
 
 def adapter_label(spec: AdapterSpec) -> str:
@@ -47,6 +53,10 @@ class StatusBar(Widget):
         info = self.info
         text = Text(no_wrap=True, overflow="ellipsis")  # Text, not markup: names are user text
         text.append(f" {info.model} ", style="bold")
+        if info.engine:
+            text.append(f"@ {info.engine} ")
+        if info.distribution:
+            text.append(f"│ {info.distribution} (H {BOUND}) ", style="yellow")
         adapters = ", ".join(adapter_label(a) for a in info.adapters if a.scale != 0) or "none"
         text.append("│ next: ", style="bold")
         text.append(f"adapters: {adapters} · system: {info.system.mode.value} ")
