@@ -8,6 +8,7 @@ against the model again by re-scoring those token ids.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import statistics
 from html.parser import HTMLParser
@@ -219,3 +220,17 @@ def test_the_same_command_resumes_and_a_changed_configs_file_is_refused(run_fold
     err = capsys.readouterr().err
     assert "another configurations" in err and "--restart" in err
     assert (folder / "out" / "results.jsonl").read_text() == before
+
+
+def test_a_run_on_a_remote_engine_is_that_engines_run(tmp_path, capsys):
+    """Under --engine, run.json names the engine (its URL without credentials), not the local
+    default model it never used; an engine that is not there fails clearly."""
+    (tmp_path / "tiny.yaml").write_text(BATTERY)
+    out = tmp_path / "out"
+    argv = ["battery", "run", str(tmp_path / "tiny.yaml"), "--out", str(out),
+            "--engine", "http://user:secret@127.0.0.1:9/?token=secret"]
+    assert main(argv) == 1
+    assert "127.0.0.1:9" in capsys.readouterr().err
+    manifest = (out / "run.json").read_text()
+    assert json.loads(manifest)["model_path"] == "http://127.0.0.1:9/"
+    assert "secret" not in manifest

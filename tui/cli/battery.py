@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.local import LocalBackend
+from engine.remote.endpoint import safe_url
 from sessions.batteries import Battery, Question, load_battery, shipped_batteries
 from sessions.batteries.configs import ConfigsError, Configuration, default_configuration, load_configs
 from sessions.batteries.report import render_report
@@ -213,7 +214,10 @@ def _run(args: argparse.Namespace) -> int:
                            questions=tuple(q.strip() for q in args.questions.split(",") if q.strip()))
     check_selection(battery, settings)  # before DIR is created
     model = options.model_config(argparse.Namespace(**{**vars(args), "adapter": []}))
-    writer = ResultsWriter(args.out, fingerprint(battery, configurations, settings, model.model_path),
+    # A remote engine's run is that engine's (its URL without credentials), not the local default model's.
+    engine = getattr(args, "engine", None)
+    identity = safe_url(engine) if engine else model.model_path
+    writer = ResultsWriter(args.out, fingerprint(battery, configurations, settings, identity),
                            to_jsonable, restart=args.restart)
     tasks = plan(battery, configurations, settings)
     already = sum((t.key, t.configuration.name) in writer.done for t in tasks)
