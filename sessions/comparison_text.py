@@ -1,7 +1,9 @@
 """A comparison in words, one line per thing: shared by the CLI (`compare`, `session show`) and the
 Markdown and HTML exports, so what a lane or a pair summary says is written once.
 
-Pure formatting of engine values (engine/compare/types.py); no textual, no model.
+Pure formatting of engine values (engine/compare/types.py); no textual, no model. A comparison
+whose steps came from a remote engine's top-k (engine/remote/compare.py: KL and JS over the
+lanes' top-k plus a rest bucket) has its pair lines marked "≈" (sessions/distribution_marks.py).
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.compare import CompareLane, PairSummary
+from engine.compare import CompareLane, CompareStep, PairSummary
 from engine.types import GenerationResult
+
+from .distribution_marks import APPROXIMATE, approximate
 
 
 def lane_header(lane: CompareLane) -> str:
@@ -38,15 +42,21 @@ def number(value: float) -> str:
     return "inf" if math.isinf(value) else "–" if math.isnan(value) else f"{value:.4f}"
 
 
-def pair_line(names: Sequence[str], p: PairSummary) -> str:
+def comparison_approximate(steps: Sequence[CompareStep]) -> bool:
+    """True when any lane's step was over a top-k + rest: the pairs' KL and JS are approximate."""
+    return any(s is not None and approximate(s) for step in steps for s in step.steps)
+
+
+def pair_line(names: Sequence[str], p: PairSummary, approximate: bool = False) -> str:
     """One pair's summary: mean KL both ways, mean JS, differing positions and the first, and
-    each side's mean probability of the other's token."""
+    each side's mean probability of the other's token; "≈ " first when `approximate`."""
     a, b = names[p.a], names[p.b]
     first = f", first at {p.first_difference}" if p.first_difference is not None else ""
-    return (f"{a} / {b}: mean KL({a}||{b}) {number(p.mean_kl_ab)}, KL({b}||{a}) {number(p.mean_kl_ba)}, "
+    mark = f"{APPROXIMATE} " if approximate else ""
+    return (f"{mark}{a} / {b}: mean KL({a}||{b}) {number(p.mean_kl_ab)}, KL({b}||{a}) {number(p.mean_kl_ba)}, "
             f"mean JS {number(p.mean_js)}; {p.differing} of {p.positions} positions differ{first}; "
             f"mean p of the other's token: {number(p.mean_prob_a_of_b)} under {a}, "
             f"{number(p.mean_prob_b_of_a)} under {b}")
 
 
-__all__ = ["answer_line", "lane_configuration", "lane_header", "number", "pair_line"]
+__all__ = ["answer_line", "comparison_approximate", "lane_configuration", "lane_header", "number", "pair_line"]

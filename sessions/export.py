@@ -9,7 +9,10 @@ records left behind); the HTML export lives in sessions/html.py, the branch tree
 in sessions/tree.py and sessions/tree_html.py. Battery runs come after the
 turns: in JSONL as their own lines, for people as a list of each run (`describe_battery_run`)
 with its summary rows (`summary_cells`); so do comparisons (each configuration's answer and each
-pair's summary, `describe_comparison`; in HTML one column per configuration).
+pair's summary, `describe_comparison`; in HTML one column per configuration). Steps from a remote
+engine's top-k (distribution "top-k+rest") have their entropy, and a rank outside the top-k,
+marked "≥", with a legend line; a remote comparison's pair lines "≈"; a turn from a remote engine
+names it (sessions/distribution_marks.py). Local ("full") output is unchanged.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from engine.types import ChoiceResult, GenerationResult, ScoreResult
+from engine.types import ChoiceResult, GenerationResult, RemoteOrigin, ScoreResult
 
 from .batteries.summary import SummaryRow
 from .battery_runs import BatteryRun, battery_line
-from .comparison_text import answer_line, lane_configuration, pair_line
+from .comparison_text import answer_line, comparison_approximate, lane_configuration, pair_line
 from .comparisons import ComparisonRecord, comparison_line
+from .distribution_marks import COMPARE_LEGEND, LEGEND, any_approximate, entropy_text, rank_text
 from .errors import SessionError
 from .format import header_line, turn_line
 from .journal import Session
@@ -56,7 +60,16 @@ def describe_config(turn: Turn) -> list[str]:
         f"Sampling: {sampling}, repeat penalty {s.repeat_penalty:g}, seed {s.seed}",
         f"Prompt: {len(p.prompt_token_ids)} tokens ({p.template_source} template)",
         f"Engine {p.engine_version}, llama-cpp-python {p.llama_cpp_python_version}",
+        *([remote_line(p.remote)] if p.remote is not None else []),
     ]
+
+
+def remote_line(origin: RemoteOrigin) -> str:
+    """`Remote engine: http://host:port (llamacpp, model m, server b1234; prompt rendered by logitscope)`."""
+    version = f", server {origin.server_version}" if origin.server_version else ""
+    rendered = "logitscope" if origin.rendering == "ours" else "the server"
+    return (f"Remote engine: {origin.url} ({origin.dialect}, model {origin.model_id}{version}; "
+            f"prompt rendered by {rendered})")
 
 
 def _cell(text: str) -> str:
@@ -71,7 +84,7 @@ def _token_table(turn: Turn) -> list[str]:
     for s in turn.steps:
         alts = ", ".join(f"`{_cell(a.text)}` {a.prob:.2f}" for a in s.top[:3])
         rows.append(f"| {s.i} | `{_cell(s.text or s.piece.decode('utf-8', 'replace'))}` | "
-                    f"{s.prob:.3f} | {s.rank} | {s.entropy:.2f} | {alts} |")
+                    f"{s.prob:.3f} | {rank_text(s)} | {entropy_text(s)} | {alts} |")
     return rows
 
 
@@ -103,7 +116,7 @@ def turn_markdown(number: int, turn: Turn) -> list[str]:
         out += _quote(turn.answer) + [""]
     if turn.steps:
         out += ["<details><summary>Token steps</summary>", ""] + _token_table(turn)
-        out += ["", RANK_NOTE, "", "</details>", ""]
+        out += ["", RANK_NOTE, *([f"{LEGEND}."] if any_approximate(turn.steps) else []), "", "</details>", ""]
     return out
 
 
@@ -154,9 +167,11 @@ def describe_comparison(record: ComparisonRecord) -> list[str]:
     forced = (f"teacher-forced on {record.request.forced_from}'s answer" if record.request.forced_from
               else "teacher-forced on a given text" if record.request.forced_ids else "each configuration sampled")
     model = Path(record.result.lanes[0].provenance.model_path).name if record.result.lanes else "unknown"
+    approximate = comparison_approximate(record.steps)
     return [f"Prompt: {prompt}", f"Decoding: {forced}, {len(record.steps)} positions"
             + ("; stopped" if record.stopped else ""), f"Model: {model}", f"Ended: {record.created}",
-            *(pair_line(record.names, p) for p in record.result.pairs)]
+            *(pair_line(record.names, p, approximate) for p in record.result.pairs),
+            *([COMPARE_LEGEND] if approximate else [])]
 
 
 def comparison_markdown(number: int, record: ComparisonRecord) -> list[str]:

@@ -9,6 +9,8 @@ what it was and its summary rows in a table (`#battery3`: the third run), then c
 column per configuration, tokens tinted the same way and the positions where the chosen tokens
 differ from another configuration's underlined (`#comparison2`; a token `#c2-1-5`: comparison 2,
 configuration 1, position 5).
+A step from a remote engine's top-k (distribution "top-k+rest") has its entropy, and a rank outside
+the top-k, marked "≥" in its tooltip, with the legend line saying why (sessions/distribution_marks.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from engine.types import ChoiceResult, GenerationResult, TokenStep
 from .battery_runs import BatteryRun
 from .comparison_text import answer_line, lane_configuration
 from .comparisons import ComparisonRecord
+from .distribution_marks import LEGEND, any_approximate, entropy_text, rank_text
 from .export import SUMMARY_COLUMNS, describe_battery_run, describe_comparison, describe_config, summary_cells
 from .journal import Session
 from .model import Turn
@@ -84,8 +87,8 @@ def _token(anchor: str, step: TokenStep, rich: bool, mark: str = "", note: str =
                     f'<td><span class="bar" style="width:{max(1, round(alt.prob * 80))}px"></span>'
                     f"</td></tr>")
         tips.append(f"{_shown(alt.text)} {alt.prob:.3f}")
-    head = (f"#{step.i} id {step.id} · p {step.prob:.3f} · rank {step.rank} · "
-            f"entropy {step.entropy:.2f} nats{' · forced' if step.forced else ''}{note}")
+    head = (f"#{step.i} id {step.id} · p {step.prob:.3f} · rank {rank_text(step)} · "
+            f"entropy {entropy_text(step)} nats{' · forced' if step.forced else ''}{note}")
     title = html.escape(head + "\n" + "\n".join(tips), quote=True)
     if step.text:
         body = html.escape(step.text).replace("\n", '<span class="ctl">↵</span>\n')
@@ -169,6 +172,12 @@ def _comparison(number: int, record: ComparisonRecord, rich: bool) -> str:
             "</section>")
 
 
+def _approximate(session: Session) -> bool:
+    """Any step of a turn or a comparison lane over a remote engine's top-k + rest."""
+    return (any(any_approximate(t.steps) for t in session.turns)
+            or any(any_approximate(lane.steps) for c in session.comparisons for lane in c.result.lanes))
+
+
 def export_html(session: Session, rich_tooltips: bool | None = None) -> str:
     """The page; `rich_tooltips` (default: up to RICH_TOOLTIP_LIMIT tokens) adds the CSS top-k
     table to each token besides its `title` (about 1 KB a token)."""
@@ -196,6 +205,7 @@ def export_html(session: Session, rich_tooltips: bool | None = None) -> str:
         f"{len(session.turns)} turns · {total} tokens · mean token probability {mean_p:.2f}{battery_runs}"
         f"{origin}</div>"
         f'<div class="legend">p = 0 {legend} p = 1 · hover a token for its top-k · '
-        "rank: tokens more likely than the chosen one (0 = top-1)</div>"
+        "rank: tokens more likely than the chosen one (0 = top-1)"
+        f"{html.escape(' · ' + LEGEND) if _approximate(session) else ''}</div>"
         f"{turns}</main></body></html>\n"
     )

@@ -3,7 +3,9 @@
 Why its own module: the live command and the journal replay print the same thing, so a field
 renamed in one place cannot drift from the other (the text lines are sessions/comparison_text.py).
 The JSON's field names are public interface (docs/compare.md); they follow the CLI's conventions
-(jsonout.py: token steps as in `ask --json`, non-finite numbers null).
+(jsonout.py: token steps as in `ask --json`, non-finite numbers null). Each configuration says
+what its steps' entropy and rank (and so the pairs' KL and JS) were over: `distribution` "full",
+"top-k+rest" (a remote engine's top-k; the divergences approximate) or "mixed".
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from engine.compare import CompareLane, CompareRequest, CompareResult, CompareStep, PairSummary
 from sessions.comparisons import lane_steps
+from sessions.distribution_marks import distribution_of
 
 from .jsonout import provenance_record, step_record, to_jsonable
 
@@ -47,7 +50,7 @@ def comparison_json(request: CompareRequest, steps: Sequence[CompareStep], resul
         own = lane_steps(steps, i)
         configurations.append({
             **lane_definition(lane), "text": answer.text, "finish_reason": answer.finish_reason,
-            "n_tokens": len(own), "steps": [step_record(s) for s in own],
+            "n_tokens": len(own), "distribution": distribution_of(own), "steps": [step_record(s) for s in own],
             "seed": answer.provenance.sampling.seed, "provenance": provenance_record(answer.provenance)})
     pairs = []
     for summary in result.pairs:

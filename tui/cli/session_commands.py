@@ -9,6 +9,7 @@ Only `rerun` and `rescore` start a model; everything else is replay.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -17,8 +18,9 @@ from typing import Any
 from engine.errors import EngineError
 from engine.types import AdapterSpec, SystemPrompt
 from sessions import Session, SessionError, SessionOrigin, SessionStore
-from sessions.comparison_text import answer_line, lane_header, pair_line
-from sessions.export import FORMATS, one_of, write_export
+from sessions.comparison_text import answer_line, comparison_approximate, lane_header, pair_line
+from sessions.distribution_marks import BOUND, COMPARE_LEGEND, LEGEND, any_approximate
+from sessions.export import FORMATS, one_of, remote_line, write_export
 from sessions.partial import FAILED, failed
 
 from .compare_output import comparison_json
@@ -192,8 +194,11 @@ def _show_comparisons(session: Session) -> None:
         for lane, answer in zip(record.request.lanes, record.result.lanes, strict=True):
             print(f"    {lane_header(lane)}")
             print(f"      {answer.text}  {answer_line(answer)}")
+        approximate = comparison_approximate(record.steps)
         for summary in record.result.pairs:
-            print(f"    {pair_line(record.names, summary)}")
+            print(f"    {pair_line(record.names, summary, approximate)}")
+        if approximate:
+            print(f"    {COMPARE_LEGEND}")
 
 
 def _show_battery_runs(session: Session) -> None:
@@ -225,10 +230,16 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"    model {Path(p.model_path).name} sha256 {p.model_sha256[:12]}  system "
               f"{p.system.describe()}  seed {p.sampling.seed}"
               + "".join(f"  adapter {Path(a.path).name}:{a.scale:g}" for a in turn.adapters))
+        if p.remote is not None:
+            print(f"    {remote_line(p.remote)}")
         print(f"    user: {turn.prompt}")
         if turn.steps:
             mean = sum(s.prob for s in turn.steps) / len(turn.steps)
             print(f"    answer ({len(turn.steps)} tokens, mean p {mean:.2f}): {turn.answer}")
+            if any_approximate(turn.steps):
+                known = [s.entropy for s in turn.steps if math.isfinite(s.entropy)]
+                entropy = f"{BOUND}{math.fsum(known) / len(known):.2f}" if known else "–"
+                print(f"    mean entropy {entropy} nats ({LEGEND})")
         else:
             print(f"    answer: {turn.answer}")
         if failed(turn):  # the answer is what it said before the error (its note)
