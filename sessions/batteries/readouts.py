@@ -17,7 +17,10 @@ backend that gives no texts (a scripted one) leaves them out and the views show 
 - number: `choose` on every integer's text; values: `expected_value` and `sd` renormalised over
   the mass covered, and `mass`; `numbers` keeps each integer's probability;
 - free: one sampled answer (one record per sample); values: each category -> 1 or 0;
-- trace: one greedy answer; values: mean entropy and mean top-1 mass over its positions.
+- trace: one greedy answer; values: mean entropy and mean top-1 mass over its positions. On a
+  remote engine that reported only its top-k the entropy is a lower bound: the record says
+  `distribution: "top-k+rest"` and the measure is `mean_entropy_topk_rest` (never pooled with
+  `mean_entropy`); top-1 mass is exact either way.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 
 from engine.backend import Backend
 from engine.types import (
+    DISTRIBUTION_FULL,
     ChoiceMode,
     ChoiceRequest,
     ChoiceResult,
@@ -39,6 +43,7 @@ from engine.types import (
     SystemPrompt,
 )
 
+from ..distribution_marks import distribution_of
 from .format import (
     BatteryItem,
     FreeReadout,
@@ -156,6 +161,17 @@ def read_trace(backend: Backend, readout: TraceReadout, system: SystemPrompt, us
     entropy = [s.entropy for s in result.steps]
     top1 = [s.top1_prob for s in result.steps]
     n = max(len(entropy), 1)
-    return {**_generation_fields(result), "entropy": entropy, "top1_mass": top1, "seed": seed,
-            "values": {"mean_entropy": math.fsum(entropy) / n if entropy else math.nan,
+    kind = distribution_of(result.steps)
+    marked = {} if kind == DISTRIBUTION_FULL else {"distribution": kind}  # local records as before
+    return {**_generation_fields(result), "entropy": entropy, "top1_mass": top1, "seed": seed, **marked,
+            "values": {entropy_measure(kind): math.fsum(entropy) / n if entropy else math.nan,
                        "mean_top1_mass": math.fsum(top1) / n if top1 else math.nan}}
+
+
+MEAN_ENTROPY_BOUND = "mean_entropy_topk_rest"  # a remote engine's top-k + rest: a lower bound
+
+
+def entropy_measure(distribution: str) -> str:
+    """A trace's entropy measure: `mean_entropy` over the whole vocabulary; over a remote engine's
+    top-k + rest (a lower bound) its own name, so the summary never pools bounds with exact values."""
+    return "mean_entropy" if distribution == DISTRIBUTION_FULL else MEAN_ENTROPY_BOUND

@@ -43,7 +43,8 @@ def _value(value: Any) -> float:
 
 
 UNBOUNDED = (0.0, math.inf)
-_NON_NEGATIVE = {"sd", "mean_entropy"}  # spreads and entropies; every other measure is a probability
+# spreads and entropies (a remote engine's top-k + rest bound too); every other measure is a probability
+_NON_NEGATIVE = {"sd", "mean_entropy", "mean_entropy_topk_rest"}
 
 
 def measure_bounds(readout: str, measure: str, numbers: Iterable[str] = ()) -> tuple[float, float]:

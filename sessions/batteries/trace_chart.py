@@ -18,6 +18,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from engine.types import DISTRIBUTION_FULL
+
+from ..distribution_marks import BOUND, LEGEND
+
 MEASURES = (("entropy", "entropy per position (nats)"), ("top1_mass", "top-1 mass per position"))
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 360, 180, 40, 12, 24, 40
 
@@ -82,14 +86,19 @@ def trace_charts(records: Sequence[dict[str, Any]], question: str, configuration
                  colours: Sequence[str]) -> str:
     """Both charts of a trace question, side by side; "" when its records hold no positions."""
     charts = []
+    bounded = any(r.get("question") == question and r.get("distribution", DISTRIBUTION_FULL) != DISTRIBUTION_FULL
+                  for r in records)  # a remote engine's top-k + rest: the entropy lines are lower bounds
     for field, title in MEASURES:
         series = position_means(records, question, field)
         values = [v for line in series.values() for v in line if math.isfinite(v)]
         if not values:
             continue
         top = 1.0 if field == "top1_mass" else max(1.0, float(math.ceil(max(values))))
+        if field == "entropy" and bounded:
+            title = f"entropy per position {BOUND} (nats, top-k + rest)"
         charts.append(line_chart(series, configurations, colours, title, top))
     if not charts:
         return ""
+    legend = f" {LEGEND}." if bounded else ""
     return ('<div class="traces">' + " ".join(charts) + "<p>Lines: the mean over the question's records "
-            "at each position of the answer, one per configuration.</p></div>")
+            f"at each position of the answer, one per configuration.{html.escape(legend)}</p></div>")
