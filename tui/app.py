@@ -2,7 +2,8 @@
 
 Deliberately thin: the screens and widgets do the work. `run_tui` is what the CLI calls; it
 owns the LocalBackend's lifetime (the model loads in a worker thread once the UI is up, and the
-worker process is closed when the app exits).
+worker process is closed when the app exits), and of every backend a switch of engine opened
+(the model panel's engine field: `engines`, all closed at exit).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class LogitscopeApp(App[int]):
                  load_on_start: bool = True, session: Session | NewSession | None = None) -> None:
         super().__init__()
         self.backend = backend
+        self.engines: list[Backend] = [backend]  # every backend the app ran on; run_tui closes them
         self.settings = settings or Settings()
         self.chat = ChatState(system=system, sampling=sampling or SamplingSettings(),
                               max_tokens=max_tokens,
@@ -81,6 +83,17 @@ class LogitscopeApp(App[int]):
         self.recorder = SessionRecorder(session, self._journal_failed, self._journal_created) \
             if session is not None else None
         self.set_keymap(self.settings.keymap)
+
+    def adopt_backend(self, backend: Backend) -> None:
+        """Run on `backend` from now on (a remote engine typed in the model panel, or the local
+        one again); the ones before stay open until the app closes them all at exit."""
+        self.backend = backend
+        if all(b is not backend for b in self.engines):
+            self.engines.append(backend)
+
+    def local_backend(self) -> Backend | None:
+        """The local engine this app ran on, if it ever did (an engine without `origin()`)."""
+        return next((b for b in self.engines if not callable(getattr(b, "origin", None))), None)
 
     def get_default_screen(self) -> Screen:
         return MainScreen(self.backend, self.chat, self.settings, self.load_on_start)
@@ -155,6 +168,7 @@ def run_tui(backend: Backend, system: SystemPrompt, sampling: SamplingSettings |
     finally:
         if app is not None and app.recorder is not None:
             app.recorder.close()
-        backend.cancel()  # a generation still streaming holds the backend until it stops
-        backend.close()
+        for engine in app.engines if app is not None else [backend]:  # a switch may have opened more
+            engine.cancel()  # a generation still streaming holds the backend until it stops
+            engine.close()
     return code or 0

@@ -68,6 +68,13 @@ class ModelRequested(Message):
     path: str
 
 
+@dataclass
+class EngineRequested(Message):
+    """Run on the remote engine at `url` (typed in the model panel); "" = back to the local engine."""
+
+    url: str
+
+
 # ----- what workers report to the screen that started them ------------------------------------
 # Each worker catches what its work raises and posts it as `error` instead of a result, so every
 # failure reaches the handler that knows what it interrupted (a branch, a load, a page).
@@ -94,6 +101,14 @@ class ModelLoadEnded(WorkEnded, bubble=False):
     """The model (re)loaded, with the adapters it kept and dropped, or the load failed."""
 
     switch: ModelSwitch | None = None
+
+
+@dataclass
+class EngineSwitched(WorkEnded, bubble=False):
+    """A remote engine was opened (or the local one started again): the screen runs on `backend`."""
+
+    backend: Any = None  # a Backend, started
+    info: ModelInfo | None = None
 
 
 @dataclass

@@ -6,7 +6,8 @@ widgets from it. Engine work lives in the EngineTasks mixin (engine_tasks.py), t
 and branching in Navigation (navigation.py), the jump keys in JumpKeys (jump_keys.py), rendering
 the cursor's token in TokenView (shared with replay, token_view.py), panel messages in
 PanelEvents (panel_events.py). What the mixins need from this screen is the ChatHost protocol
-(host.py).
+(host.py). Switching engines (a URL typed in the model panel, or `local`) is here: a thread worker
+opens the remote engine (tui/remote_engine.py) and the screen, like the app, runs on it from then on.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import getters, on
+from textual import getters, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -24,14 +25,15 @@ from textual.widgets import Footer, Input, ProgressBar
 
 from engine.backend import Backend
 from engine.locations import data_dir
-from engine.types import DISTRIBUTION_FULL, GenerationResult
+from engine.types import DISTRIBUTION_FULL, GenerationResult, ModelConfig
 from sessions.distribution_marks import distribution_of
 
+from .. import messages as m
 from ..chat_state import ChatState
 from ..choice_model import ChoiceQuestion, question_for
 from ..config import Settings
 from ..keymap import MAIN_BINDINGS
-from ..remote_engine import address, remote_origin
+from ..remote_engine import address, open_remote, remote_origin
 from ..widgets.inspector import Inspector
 from ..widgets.panels import PANELS, AdaptersPanel, ModelPanel, SamplingPanel, SystemPanel
 from ..widgets.plot import AnswerPlot
@@ -45,6 +47,7 @@ from .expansion import Expand
 from .help import HelpScreen
 from .jump_keys import JumpKeys
 from .live_compare import LiveCompareScreen
+from .model_switch import ModelSwitch
 from .navigation import Navigation
 from .panel_events import PanelEvents
 from .token_view import TokenView
@@ -156,6 +159,65 @@ class MainScreen(EngineTasks, Expand, Navigation, JumpKeys, TokenView, PanelEven
         super().render_turn(turn_index, follow)
         if self.cursor is not None and self.cursor[0] == turn_index:
             self.refresh_status()  # the jump count follows the cursor's answer (redrawn only if changed)
+
+    # ----- switching engines (the model panel's engine field) ---------------------------------
+
+    def on_engine_requested(self, event: m.EngineRequested) -> None:
+        if self.job is not None or self.model_loading:
+            self.notify("Busy: wait for the current generation or load.", severity="warning")
+            return
+        if not event.url and remote_origin(self.backend) is None:
+            self.notify("Already on the local engine.", timeout=3)
+            return
+        self.model_loading = True
+        self.run_engine_switch(event.url, self.app.local_backend())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def run_engine_switch(self, url: str, local: Backend | None) -> None:
+        """Open the remote engine at `url` (asking the server what it runs), or start the local
+        engine again ("": the one the app ran on, else a new one on the default model)."""
+        try:
+            if url:
+                backend = open_remote(url)
+            elif local is not None:
+                backend = local
+            else:
+                from engine.default_model import default_model_path
+                from engine.local import LocalBackend
+
+                backend = LocalBackend(ModelConfig(str(default_model_path())))
+            info = backend.start()
+        except Exception as exc:
+            self.post_message(m.EngineSwitched(error=exc))
+        else:
+            self.post_message(m.EngineSwitched(backend, info))
+
+    def on_engine_switched(self, event: m.EngineSwitched) -> None:
+        self.model_loading = False
+        if event.error is not None or event.backend is None or event.info is None:
+            self.report_error(event.error)
+            return
+        self.app.adopt_backend(event.backend)
+        self.backend = event.backend
+        dropped = self.chat.adapters
+        self.query_one(AdaptersPanel).reset(())
+        self.chat.adapters, self.chat.adapters_pending = (), False
+        self.model_loaded(ModelSwitch(event.info, ()))
+        origin = remote_origin(self.backend)
+        where = f"remote engine {origin.url}" if origin is not None else "the local engine"
+        note = f" Adapters off: {', '.join(Path(a.path).name for a in dropped)}." if dropped else ""
+        self.notify(f"Now on {where} ({event.info.name}).{note}", timeout=6, markup=False)
+
+    def model_loaded(self, switch: ModelSwitch) -> None:
+        """A model loaded; on a remote engine the panel shows the server and its capabilities
+        (and the model, the server's file, is not remembered as one of this user's)."""
+        origin = remote_origin(self.backend)
+        if origin is None:
+            super().model_loaded(switch)
+            return
+        self.query_one(ModelPanel).set_model(switch.info.path, switch.info, origin, self.backend.capabilities)
+        self.chat.adapters, self.chat.adapters_pending = switch.adapters, False
+        self.refresh_status()
 
     def watch_model_loading(self, loading: bool) -> None:
         self.query_one("#load-progress").display = loading

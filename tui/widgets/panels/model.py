@@ -12,6 +12,10 @@ is slow), so each list has its own thread worker; so does recording a model that
 any of them posts the path, as typing it would; a store name typed in (`ollama:llama3.2:1b`) is
 resolved to its file on a thread first. Loading happens in the screen's worker; this
 panel only shows the progress indicator while the screen says a load is under way.
+On a remote engine (`--engine URL`, or a URL typed in the engine field) the panel shows the
+server (URL, dialect, model id, build) and what it can do (capabilities); typing a URL there
+asks the screen to switch to that engine, typing `local` to go back to the local one
+(EngineRequested; the screen opens it on a thread worker, tui/remote_engine.py).
 """
 
 from __future__ import annotations
@@ -34,9 +38,10 @@ from engine.errors import ModelLoadError
 from engine.known_models import CURRENT, DEFAULT, NEARBY, USED_BEFORE, KnownModel, ModelHistory, find_known_models
 from engine.known_models import resolve as resolve_path
 from engine.model_stores import MODEL, FoundModel, discover_models, resolve_model, store_of
-from engine.types import ModelInfo
+from engine.types import Capabilities, ModelInfo, RemoteOrigin
 
-from ...messages import ModelRequested
+from ...messages import EngineRequested, ModelRequested
+from ...remote_engine import LOCAL, capability_lines, is_engine_url
 from .sizes import format_size
 from .store_models import ID_PREFIX, store_options, store_paths
 
@@ -104,6 +109,8 @@ class ModelPanel(Vertical):
         self.current_id: str | None = None  # the listed (resolved) path of the current model
         self.known: list[KnownModel] = []
         self.stored: list[FoundModel] | None = None  # None until the store scan reports
+        self.origin: RemoteOrigin | None = None  # the remote engine the app runs on, if any
+        self.capabilities: Capabilities | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self._describe(), id="model-info")
@@ -111,6 +118,7 @@ class ModelPanel(Vertical):
         yield Label("Your models (Enter loads)")
         yield OptionList(id="model-list")
         yield Input(placeholder="or a path to a .gguf⏎", id="model-path")
+        yield Input(placeholder="or an engine URL http://host:port (local: back)⏎", id="engine-url")
 
     def on_mount(self) -> None:
         if self.folders is None:
@@ -155,18 +163,40 @@ class ModelPanel(Vertical):
                 options.highlighted = options.get_option_index(highlighted.id)
 
     def _describe(self) -> Content:
-        """Plain Content: the model's name comes from its file's metadata."""
+        """Plain Content: the model's name comes from its file's metadata (a server's from it)."""
+        if self.origin is not None:
+            o = self.origin
+            lines = [f"remote engine {o.url}", f"{o.dialect} · model {o.model_id}"
+                     + (f" · {o.server_version}" if o.server_version else "")]
+            if self.capabilities is not None:
+                lines += capability_lines(self.capabilities)
+            return Content("\n".join(lines))
         if self.info is None:
             return Content(f"{Path(self.current).name}\n(not loaded)")
         i = self.info
         return Content(f"{i.name}\n{Path(i.path).name}\n{i.architecture} · vocab {i.n_vocab} · "
                        f"ctx {i.n_ctx}/{i.n_ctx_train} · {i.size_bytes / 2**20:.0f} MiB")
 
-    def set_model(self, current: str, info: ModelInfo | None) -> None:
-        """Show the model now loaded; with `info` (a load succeeded), remember it and list again."""
+    def set_model(self, current: str, info: ModelInfo | None, origin: RemoteOrigin | None = None,
+                  capabilities: Capabilities | None = None) -> None:
+        """Show the model now loaded; with `info` (a load succeeded), remember it and list again.
+        With `origin` it is a remote engine's (not a file here: not remembered)."""
         self.current, self.info, self.current_id = current, info, None
+        self.origin, self.capabilities = origin, capabilities
         self.query_one("#model-info", Static).update(self._describe())
-        self.scan(current, loaded=info.path if info is not None else None)
+        self.scan(current, loaded=info.path if info is not None and origin is None else None)
+
+    @on(Input.Submitted, "#engine-url")
+    def _engine_typed(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if text.lower() == LOCAL:
+            self.post_message(EngineRequested(""))
+        elif is_engine_url(text):
+            self.post_message(EngineRequested(text))
+        elif text:
+            self.notify("An engine URL starts with http://, https://, llamacpp+http:// or openai+http:// "
+                        "(or type local for the local engine).", severity="warning", markup=False)
 
     def set_loading(self, loading: bool) -> None:
         self.set_class(loading, "-loading")
