@@ -144,13 +144,6 @@ def api_key(args: argparse.Namespace) -> str | None:
     return os.environ.get(getattr(args, "api_key_env", None) or API_KEY_ENV) or None
 
 
-def local_only(args: argparse.Namespace, what: str) -> None:
-    """Refuse `--engine` where `what` runs on the local engine only (said, never ignored)."""
-    if getattr(args, "engine", None):
-        raise RequestError(f"{what} runs on the local engine only for now; drop --engine "
-                           f"(docs/remote.md lists the commands that take it).")
-
-
 def open_backend(args: argparse.Namespace, local: Callable[[ModelConfig], Any],
                  config: ModelConfig | None = None) -> Any:
     """The backend a command runs on: RemoteBackend for `--engine URL`, else `local` (the
