@@ -88,3 +88,17 @@ def test_entropy_label_marks_a_mixed_answer():
     assert entropy_label([full], [full.entropy]).startswith("entropy  mean 0.")
     assert "≥" not in entropy_label([full], [full.entropy])
     assert "≥" in entropy_label([full, remote], [full.entropy, remote.entropy])
+
+
+async def test_the_live_compare_inspector_marks_approximate_pairs():
+    from test_tui_live_compare import open_compare
+
+    for backend, marked in ((FakeRemoteBackend(), True), (FakeBackend(), False)):
+        app = LogitscopeApp(backend, system=SystemPrompt(), sampling=SamplingSettings(temperature=0.0, seed=1),
+                            load_on_start=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await open_compare(pilot)
+            await pilot.press("home", "right", "right", "right")
+            header = str(screen.query_one("#compare-inspector-header").render())
+            assert ("JS ≈" in header and "KL/JS over the lanes' top-k + rest" in header) == marked, header
+            assert marked or "≈" not in header
