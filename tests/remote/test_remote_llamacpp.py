@@ -224,3 +224,15 @@ def test_full_vocabulary_when_asked(local, llama_server):
     assert all(s.distribution == "full" and len(s.top) == 5 for s in steps)
     for a, b in zip(local_steps, steps, strict=True):
         assert b.rank == a.rank and b.entropy == pytest.approx(a.entropy, abs=TOLERANCE)
+
+
+def test_compare_cli_on_a_remote_engine_marks_its_pairs_approximate(llama_server, tmp_path, capsys):
+    from tui.cli.main import main
+
+    configs = tmp_path / "two.toml"
+    configs.write_text('[base]\n[pirate]\nsystem = "You are a pirate."\n')
+    assert main(["compare", "Name one colour.", "--configs", str(configs), "--engine", llama_server,
+                 "--temperature", "0", "--max-tokens", "4"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("≈ base / pirate: mean KL(") for line in out)
+    assert "≈: KL/JS over the lanes' top-k + rest (a remote engine's), approximate" in out

@@ -31,8 +31,9 @@ from engine.seeds import random_seed
 from engine.types import Configuration as EngineConfiguration
 from engine.types import Message, SamplingSettings, TriggerPlace
 from sessions.batteries.configs import ConfigsError, Configuration, load_configs
-from sessions.comparison_text import answer_line, lane_header, pair_line
+from sessions.comparison_text import answer_line, comparison_approximate, lane_header, pair_line
 from sessions.comparisons import failed_comparison
+from sessions.distribution_marks import COMPARE_LEGEND
 from sessions.partial import error_note
 
 from . import options
@@ -179,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
         print_json({**comparison_json(request, steps, result), "forced_text": forced_text,
                     "session": recorded})
     else:
-        _print(request, result)
+        _print(request, steps, result)
     if interrupted:
         print(f"stopped after {len(steps)} positions", file=sys.stderr)
         return 130
@@ -202,7 +203,7 @@ def _record(args: argparse.Namespace, request: CompareRequest, steps: list[Compa
     return {"id": session.id, "path": str(session.path), "comparison": record.id}
 
 
-def _print(request: CompareRequest, result: CompareResult) -> None:
+def _print(request: CompareRequest, steps: list[CompareStep], result: CompareResult) -> None:
     for lane, answer in zip(request.lanes, result.lanes, strict=True):
         print(lane_header(lane))
         print(f"  {answer.text}")
@@ -210,5 +211,8 @@ def _print(request: CompareRequest, result: CompareResult) -> None:
     if request.forced:
         on = f"{request.forced_from}'s answer" if request.forced_from else "the given text"
         print(f"(every configuration teacher-forced on {on})")
+    approximate = comparison_approximate(steps)  # a remote engine's top-k: KL/JS approximate
     for summary in result.pairs:
-        print(pair_line(result.names, summary))
+        print(pair_line(result.names, summary, approximate))
+    if approximate:
+        print(COMPARE_LEGEND)
