@@ -6,6 +6,8 @@ The dialect comes from the URL (`llamacpp+http://`, `openai+http://`) or is dete
 with llama.cpp's `/props` is llama.cpp's. Results carry the same types as the local engine's,
 with steps marked `top-k+rest` where only the top-k was reported and the provenance naming the
 server (RemoteOrigin: URL without credentials, model id, build). Comparisons need a local engine.
+Forced tokens: one `/completion` per token on llama.cpp's server; on an OpenAI-compatible one an
+echoed `/v1/completions` rendered with `template_model`'s chat template (openai_scoring.py).
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ from .errors import UnsupportedError, WrongApiError
 from .http import HttpClient, SseStream
 from .llamacpp import MIN_REPORTED, LlamaCppDialect, ServerFacts
 from .lora import lora_field
+from .model_template import ModelTemplate
 from .openai import TOP_LOGPROBS_LIMIT, OpenAIDialect
+from .openai_scoring import OpenAIScoring
 from .topk import remote_step
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -120,10 +124,15 @@ class RemoteBackend:
     """A server at `url` behind the Backend protocol (see the module docstring)."""
 
     def __init__(self, url: str, api_key: str | None = None, timeout: float = DEFAULT_TIMEOUT_S,
-                 adapters: tuple[AdapterSpec, ...] = (), full_vocab: bool = False) -> None:
+                 adapters: tuple[AdapterSpec, ...] = (), full_vocab: bool = False,
+                 template_model: str | None = None) -> None:
         self.endpoint: EngineUrl = parse_engine_url(url)
         self.client = HttpClient(self.endpoint.base, api_key or self.endpoint.url_key, timeout)
         self.full_vocab = full_vocab  # ask for the whole vocabulary at every position
+        # A local GGUF of the server's model: its chat template and vocabulary let an
+        # OpenAI-compatible server score forced tokens (engine/remote/openai_scoring.py).
+        self.template_model = template_model
+        self._scoring: OpenAIScoring | None = None
         self.config = ModelConfig(model_path=self.endpoint.safe, adapters=tuple(adapters))
         self.capabilities = Capabilities(full_vocab_logprobs=full_vocab, lora_hot_swap=True, cancel=True,
                                          top_k_limit=0, sampler_view=False, compare=True)
@@ -152,9 +161,12 @@ class RemoteBackend:
                 has_chat_template=bool(facts.chat_template), size_bytes=facts.size_bytes,
             )
             if isinstance(dialect, OpenAIDialect):
+                if self.template_model:
+                    self._scoring = OpenAIScoring(self.client, facts.model_id,
+                                                  ModelTemplate.read(self.template_model))
                 self.capabilities = replace(self.capabilities, full_vocab_logprobs=False, lora_hot_swap=False,
                                             compare=False,
-                                            lora_scales=False, forced_scoring=False,
+                                            lora_scales=False, forced_scoring=self._scoring is not None,
                                             top_k_limit=TOP_LOGPROBS_LIMIT, template_rendering="chat-endpoint")
             else:
                 self.capabilities = replace(self.capabilities, lora_scales=bool(facts.adapters))
@@ -181,6 +193,20 @@ class RemoteBackend:
                                    f"logprobs for given tokens, so choose and score (and tokenizing, "
                                    f"adapters) need llama.cpp's server (docs/remote.md).")
         return self._dialect
+
+    def _scorer(self) -> LlamaCppDialect | OpenAIScoring:
+        """What renders, tokenizes and scores forced tokens: llama.cpp's dialect, or on an
+        OpenAI-compatible server its echoed completions with the local model's template."""
+        self.start()
+        if isinstance(self._dialect, OpenAIDialect):
+            if self._scoring is None:
+                raise UnsupportedError(
+                    f"{self.endpoint.safe} is an OpenAI-compatible server that does not give its chat "
+                    f"template: choose and score need the chat template, so they need --model PATH (a "
+                    f"local GGUF of the same model) alongside --engine, or they need llama.cpp's server "
+                    f"(docs/remote.md).")
+            return self._scoring
+        return self._native()
 
     @property
     def facts(self) -> ServerFacts:
@@ -262,15 +288,27 @@ class RemoteBackend:
     def _provenance(self, system: SystemPrompt, prompt: RenderedPrompt, sampling: SamplingSettings,
                     adapters: tuple[AdapterSpec, ...]) -> Provenance:
         facts = self.facts
+        origin = self.origin()
+        if isinstance(self._dialect, OpenAIDialect) and prompt.token_ids:
+            origin = replace(origin, rendering="ours")  # forced scoring: rendered with the local template
         return Provenance(
             model_path=facts.model_path, model_sha256="", adapters=adapters, system=system,
             rendered_prompt=prompt.text, prompt_token_ids=prompt.token_ids,
             template_source=prompt.template_source, sampling=sampling, n_ctx=facts.n_ctx,
             llama_cpp_python_version="", engine_version=ENGINE_VERSION, runtime=None,
-            remote=self.origin(),
+            remote=origin,
         )
 
     # ----- forced tokens ---------------------------------------------------------------------
+
+    def _force_prompt(self, prompt: RenderedPrompt, forced: list[int], k: int,
+                      adapters: tuple[AdapterSpec, ...], n_probs: int, text: str | None = None) -> list[TokenStep]:
+        """Steps for `forced` after `prompt`; on an OpenAI-compatible server from one echoed
+        completion of `text` (its tokens: the prompt's, `forced`, then any)."""
+        scorer = self._scorer()
+        if isinstance(scorer, OpenAIScoring):
+            return scorer.force(prompt, forced, k, text)
+        return self._force(list(prompt.token_ids), forced, k, adapters, n_probs)
 
     def _force(self, prefix: list[int], forced: list[int], k: int, adapters: tuple[AdapterSpec, ...],
                n_probs: int) -> list[TokenStep]:
@@ -287,7 +325,7 @@ class RemoteBackend:
         return steps
 
     def score(self, request: ScoreRequest) -> ScoreResult:
-        dialect = self._native()
+        dialect = self._scorer()
         system, messages = configured(request.system, request.messages, request.configuration)
         adapters = self._adapters_for(request.configuration)
         if request.raw_prompt is not None:
@@ -297,8 +335,9 @@ class RemoteBackend:
         forced = list(request.continuation_ids) or dialect.tokenize(request.continuation)
         if not forced:
             raise RequestError("The continuation to score is empty.")
-        steps = self._force(list(prompt.token_ids), forced, request.top_k_probs, adapters,
-                            self._n_probs(request.top_k_probs) if request.top_k_probs else 1)
+        text = None if request.continuation_ids else prompt.text + request.continuation
+        steps = self._force_prompt(prompt, forced, request.top_k_probs, adapters,
+                                   self._n_probs(request.top_k_probs) if request.top_k_probs else 1, text)
         return ScoreResult(steps=tuple(steps), total_logprob=math.fsum(s.logprob for s in steps),
                            provenance=self._provenance(system, prompt, SamplingSettings(temperature=0.0, seed=0),
                                                        adapters))
@@ -306,14 +345,15 @@ class RemoteBackend:
     def choose(self, request: ChoiceRequest) -> ChoiceResult:
         if len(request.options) < 1:
             raise RequestError("Give at least one option to choose from.")
-        dialect = self._native()
+        dialect = self._scorer()
         mode = ChoiceMode(request.mode)
         system, messages = configured(request.system, request.messages, request.configuration)
         adapters = self._adapters_for(request.configuration)
         prompt = dialect.render(system, messages)
         answers = [self._answer(system, messages, prompt, option, mode) for option in request.options]
-        token_logprobs = [[s.logprob for s in self._force(list(prompt.token_ids), list(a.ids), 0, adapters, 1)]
-                          for a in answers]
+        token_logprobs = [[s.logprob for s in self._force_prompt(prompt, list(a.ids), 0, adapters, 1, text)]
+                          for a, text in zip(answers, self._answer_texts(system, messages, prompt, request.options,
+                                                                         mode), strict=True)]
         logprobs = [math.fsum(lps) for lps in token_logprobs]
         options = tuple(
             OptionScore(text=option, token_ids=a.text_ids, token_logprobs=tuple(lps[:len(a.text_ids)]),
@@ -329,9 +369,21 @@ class RemoteBackend:
                                                         adapters),
                             mode=mode)
 
+    def _answer_texts(self, system: SystemPrompt, messages: tuple[Message, ...], prompt: RenderedPrompt,
+                      options: tuple[str, ...], mode: ChoiceMode) -> list[str | None]:
+        """The text whose tokens start with the prompt's, then each option's scored tokens: an
+        OpenAI-compatible server is sent text (None: llama.cpp's server is sent the ids)."""
+        if not isinstance(self._dialect, OpenAIDialect):
+            return [None] * len(options)
+        if mode is ChoiceMode.PREFIX:
+            return [prompt.text + option for option in options]
+        dialect = self._scorer()
+        return [dialect.render_text(system, messages + (Message("assistant", option),),
+                                    add_generation_prompt=False)[0] for option in options]
+
     def _answer(self, system: SystemPrompt, messages: tuple[Message, ...], prompt: RenderedPrompt,
                 option: str, mode: ChoiceMode) -> AnswerTokens:
-        dialect = self._native()
+        dialect = self._scorer()
         if mode is ChoiceMode.PREFIX:
             ids = dialect.tokenize(option)
             if not ids:
@@ -339,7 +391,10 @@ class RemoteBackend:
             return AnswerTokens(tuple(ids))
         text, _ = dialect.render_text(system, messages + (Message("assistant", option),),
                                       add_generation_prompt=False)
-        end = set(dialect.tokenize_prompt(self.facts.eos)) if self.facts.eos else set()
+        if isinstance(dialect, OpenAIScoring):
+            end = set(dialect.model.end_ids)
+        else:
+            end = set(dialect.tokenize_prompt(self.facts.eos)) if self.facts.eos else set()
         kinds = TokenKinds(is_end=lambda t: t in end, is_control=lambda t: self._kind(t)[0],
                            is_blank=lambda t: self._kind(t)[1],
                            describe=lambda ids: "".join(self._kind(t)[2] for t in ids))
@@ -348,6 +403,9 @@ class RemoteBackend:
     def _kind(self, token: int) -> tuple[bool, bool, str]:
         """(is a special token, is whitespace, its text), asked of the server once per token."""
         kind = self._kinds.get(token)
+        if kind is None and self._scoring is not None and isinstance(self._dialect, OpenAIDialect):
+            model = self._scoring.model
+            kind = self._kinds[token] = (model.is_control(token), not model.text(token).strip(), model.text(token))
         if kind is None:
             dialect = self._native()
             text = dialect.token_texts((token,))[0]

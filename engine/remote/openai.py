@@ -5,7 +5,9 @@ None of them exposes the model's chat template in a portable way, so the convers
 prompt's text and token ids are not known; the provenance says so). Each position reports the
 chosen token and up to 20 alternatives (`logprobs`, `top_logprobs`: the API's limit) as text and
 bytes; token ids only where the server gives them (vLLM's `return_tokens_as_token_ids`), else -1.
-Forced scoring (`choose`, `score`) and adapters are refused: use llama.cpp's server for those.
+Adapters are refused (use llama.cpp's server). Forced scoring (`choose`, `score`) goes through
+the legacy `/v1/completions` with `echo` instead, when a local copy of the model gives the chat
+template (engine/remote/openai_scoring.py); without one it is refused.
 """
 
 from __future__ import annotations
