@@ -9,7 +9,9 @@ Modules:
 - `endpoint`: the `--engine` URL: dialect prefix, credentials taken off, the safe form recorded.
 - `http`: JSON calls with timeouts and retries (idempotent calls only), server-sent events, cancel.
 - `llamacpp`: llama.cpp's server's native API (/props, /tokenize, /completion, /lora-adapters).
-- `openai`: OpenAI-compatible servers (chat completions with logprobs; no forced scoring).
+- `openai`: OpenAI-compatible servers (chat completions with logprobs).
+- `openai_scoring`: forced scoring there (`/v1/completions` echo + logprobs; vLLM prompt_logprobs),
+  the prompt rendered with a local GGUF's template (`model_template`: read from its header).
 - `lora`: a request's adapters as the server's per-request `lora` ids and scales.
 - `topk`: token steps from a top-k report: entropy and rank over the top-k plus a rest bucket.
 - `errors`: unreachable, not a supported server, auth refused, model mismatch, unsupported.

@@ -5,14 +5,7 @@ OpenAI API cannot do (forced scoring, adapters)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-
 import pytest
-from servers import free_port
 
 from engine.errors import AdapterError
 from engine.local import LocalBackend
@@ -36,31 +29,6 @@ pytest.importorskip("sse_starlette", reason="llama-cpp-python's server extra")
 TOLERANCE = 1e-3
 QUESTION = (Message("user", "Name three colours of the rainbow."),)
 GREEDY = SamplingSettings(temperature=0.0, seed=1)
-
-
-@pytest.fixture(scope="module")
-def openai_server(default_model, tmp_path_factory) -> Iterator[str]:
-    port = free_port()
-    log = tmp_path_factory.mktemp("lcpp-server") / "server.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", default_model, "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "4096", "--flash_attn", "true"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert process.poll() is None, log.read_text(errors="replace")[-2000:]
-            try:
-                urllib.request.urlopen(f"{url}/v1/models", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def test_chat_endpoint_same_tokens_and_logprobs_as_local(openai_server, default_model):

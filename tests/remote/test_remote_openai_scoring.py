@@ -6,16 +6,10 @@ give the local engine's numbers; what cannot be scored exactly is refused with a
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from servers import free_port
 
 from engine.local import LocalBackend
 from engine.remote import RemoteBackend
@@ -28,33 +22,6 @@ from engine.types import ChoiceMode, ChoiceRequest, Message, ModelConfig, ScoreR
 TOLERANCE = 1e-3
 QUESTION = (Message("user", "Name three colours of the rainbow."),)
 SCORE = ScoreRequest(QUESTION, continuation="Red, orange and yellow.", top_k_probs=5)
-
-
-@pytest.fixture(scope="module")
-def openai_server(default_model, tmp_path_factory) -> Iterator[str]:
-    pytest.importorskip("uvicorn", reason="llama-cpp-python's server extra (uvicorn, fastapi, sse-starlette)")
-    pytest.importorskip("sse_starlette", reason="llama-cpp-python's server extra")
-    port = free_port()
-    log = tmp_path_factory.mktemp("lcpp-server") / "server.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", default_model, "--host", "127.0.0.1",
-             "--port", str(port), "--n_ctx", "4096", "--flash_attn", "true"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert process.poll() is None, log.read_text(errors="replace")[-2000:]
-            try:
-                urllib.request.urlopen(f"{url}/v1/models", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +153,16 @@ def test_legacy_logprobs_are_counted_from_the_end():
     assert [a.text for a in positions[1][1]] == ["q", "z"]
     with pytest.raises(UnsupportedError, match="cannot be lined up"):
         forced_positions(choice, sent + [7], 3, 2, bos=1, generated=1)
+
+
+def test_score_from_the_command_line_takes_the_template_from_model(openai_server, default_model, capsys):
+    """`score --engine openai+URL --model PATH`: the local file's template renders the prompt; without
+    --model the command refuses and says what it needs."""
+    from tui.cli.main import main
+
+    argv = ["score", "--engine", f"openai+{openai_server}", "--prompt", "Name three colours of the rainbow.",
+            "--continuation", "Red.", "--json"]
+    assert main([*argv, "--model", default_model]) == 0
+    assert "Red" in capsys.readouterr().out
+    assert main(argv) == 1
+    assert "--model PATH" in capsys.readouterr().err

@@ -153,8 +153,12 @@ def open_backend(args: argparse.Namespace, local: Callable[[ModelConfig], Any],
     if url:
         from engine.remote import RemoteBackend
 
+        # An explicit --model beside --engine is a local GGUF of the server's model: its chat
+        # template lets an OpenAI-compatible server score forced tokens (engine/remote/openai_scoring.py).
+        template_model = config.model_path if getattr(args, "model", None) else None
         return RemoteBackend(url, api_key=api_key(args), adapters=config.adapters,
-                             full_vocab=bool(getattr(args, "remote_full_vocab", False)))
+                             full_vocab=bool(getattr(args, "remote_full_vocab", False)),
+                             template_model=template_model)
     return local(config)
 
 
