@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import sysconfig
 from pathlib import Path
 from typing import NamedTuple
@@ -71,15 +70,7 @@ class ServerBinaries(NamedTuple):
 
 def cache_root() -> Path:
     override = os.environ.get(ENV_CACHE)
-    if override:
-        return Path(override)
-    if sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    elif os.name == "nt":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "logitscope" / "llama-server"
+    return Path(override) if override else wheelhouse.user_cache_dir() / "llama-server"
 
 
 def server_cmake_args(plan_cmake_args: list[str]) -> list[str]:

@@ -22,17 +22,21 @@ from pathlib import Path
 KEY_VERSION = 2  # bump when the key's ingredients change
 
 
-def cache_root() -> Path:
-    override = os.environ.get("LOGITSCOPE_WHEEL_CACHE")
-    if override:
-        return Path(override)
+def user_cache_dir() -> Path:
+    """logitscope's folder in the platform's user cache (platformdirs' choice, without it: this
+    runs before anything is installed); the native builds keep their caches under it."""
     if sys.platform == "darwin":
         base = Path.home() / "Library" / "Caches"
     elif os.name == "nt":
         base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
     else:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "logitscope" / "llama-cpp-python"
+    return base / "logitscope"
+
+
+def cache_root() -> Path:
+    override = os.environ.get("LOGITSCOPE_WHEEL_CACHE")
+    return Path(override) if override else user_cache_dir() / "llama-cpp-python"
 
 
 def cpu_identity(native_isa: list[str] | None = None) -> dict:
