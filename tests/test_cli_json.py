@@ -35,4 +35,4 @@ def test_bytes_are_hex_and_steps_have_one_shape_wherever_they_appear():
     record = nested["turns"][0]["steps"][0]
     assert record["bytes"] == "é".encode().hex() and record["top"] == [
         {"id": 7, "text": "é", "logprob": -0.1}]
-    assert set(record) == {"i", "id", "text", "bytes", "logprob", "prob", "entropy", "rank", "top"}
+    assert set(record) == {"i", "id", "text", "bytes", "logprob", "prob", "entropy", "rank", "top", "distribution"}
