@@ -7,7 +7,8 @@ the magic, the version, a plausible size, each with a message the user can act o
 tools: gguf-py's GGUFReader builds an object per vocabulary entry and takes seconds on a model
 with a large vocabulary (4.5 s for the default model on an idle core); this takes ~0.1 s.
 `vocabulary_digest` hashes the tokenizer's arrays as stored, so two models can be checked for
-one vocabulary (a comparison across models measures divergence over it) without loading either.
+one vocabulary (a comparison across models measures divergence over it) without loading either;
+`read_gguf_arrays` decodes the arrays a caller names (a model's token strings and types).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import hashlib
 import mmap
 import os
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from typing import Any
 
 GGUF_MAGIC = b"GGUF"
 _HEADER = struct.Struct("<4sIQQ")  # magic, version, tensor count, metadata key count
@@ -62,6 +64,40 @@ def read_gguf_header(path: str) -> tuple[dict[str, object], dict[str, tuple[int,
         return _walk_header(path)
     except struct.error as exc:
         raise ValueError(f"truncated or damaged GGUF header: {exc}") from exc
+
+
+def read_gguf_arrays(path: str, keys: Collection[str]
+                     ) -> tuple[dict[str, object], dict[str, list[Any]]]:
+    """(scalar and string metadata, the arrays named in `keys` that the file has, decoded: strings
+    as str, numbers as int or float). Raises ValueError (or OSError) on anything it cannot read."""
+    raw: dict[str, bytes] = {}
+
+    def keep(key: str, value: bytes) -> None:
+        if key in keys:
+            raw[key] = value
+
+    try:
+        fields, _ = _walk_header(path, keep)
+        return fields, {key: _decode_array(key, value) for key, value in raw.items()}
+    except struct.error as exc:
+        raise ValueError(f"truncated or damaged GGUF header: {exc}") from exc
+
+
+def _decode_array(key: str, raw: bytes) -> list[Any]:
+    """An array value as `_walk_header` hands it over: its type, item type, count, then the items."""
+    kind, item, count = struct.unpack_from("<IIQ", raw, 0)
+    if kind != 9:
+        raise ValueError(f"{key} is not an array")
+    if item in _SCALARS:
+        return list(struct.unpack_from(f"<{count}{_SCALARS[item]}", raw, 16))
+    if item != 8:
+        raise ValueError(f"{key} is an array of GGUF type {item}, which is not decoded")
+    pos, out = 16, []
+    for _ in range(count):
+        (n,) = struct.unpack_from("<Q", raw, pos)
+        out.append(raw[pos + 8:pos + 8 + n].decode("utf-8", errors="replace"))
+        pos += 8 + n
+    return out
 
 
 _VOCABULARY_KEYS = ("tokenizer.ggml.model", "tokenizer.ggml.pre", "tokenizer.ggml.tokens",

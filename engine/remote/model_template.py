@@ -5,19 +5,18 @@ logitscope must render the chat template itself, and llama-cpp-python's server (
 not say what its template is. A GGUF file of the same model on this machine (`--model PATH`
 alongside `--engine`) does: its header holds the template, the BOS/EOS/EOT ids, whether BOS is
 added, and every token's string and type, read here without loading the model (engine/gguf.py's
-header walk, ~0.1 s). Token texts are decoded from the stored strings (GPT-2 byte-level or
+read_gguf_arrays, ~0.1 s). Token texts are decoded from the stored strings (GPT-2 byte-level or
 SentencePiece), which is all the splitting of a complete answer needs (control, blank, end).
 """
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 from functools import cache
 
 from ..chat_template import ChatTemplate
 from ..errors import RequestError
-from ..gguf import _walk_header
+from ..gguf import read_gguf_arrays
 
 CONTROL = 3  # llama.cpp's LLAMA_TOKEN_TYPE_CONTROL
 BYTE = 6  # a SentencePiece byte token, "<0x0A>"
@@ -38,24 +37,6 @@ def _byte_decoder() -> dict[str, int]:
     return {chr(c): b for b, c in zip(printable, chars, strict=True)}
 
 
-def _strings(raw: bytes) -> list[str]:
-    (_kind, item, count), pos, out = struct.unpack_from("<IIQ", raw, 0), 16, []
-    if item != 8:
-        raise ValueError("tokenizer.ggml.tokens is not an array of strings")
-    for _ in range(count):
-        (n,) = struct.unpack_from("<Q", raw, pos)
-        out.append(raw[pos + 8:pos + 8 + n].decode("utf-8", errors="replace"))
-        pos += 8 + n
-    return out
-
-
-def _ints(raw: bytes) -> list[int]:
-    _kind, item, count = struct.unpack_from("<IIQ", raw, 0)
-    if item not in (4, 5):
-        raise ValueError("tokenizer.ggml.token_type is not an array of 32-bit integers")
-    return list(struct.unpack_from(f"<{count}{'I' if item == 4 else 'i'}", raw, 16))
-
-
 @dataclass(frozen=True)
 class ModelTemplate:
     """What a GGUF header says about rendering and tokens (see the module docstring)."""
@@ -72,17 +53,15 @@ class ModelTemplate:
 
     @classmethod
     def read(cls, path: str) -> ModelTemplate:
-        arrays: dict[str, bytes] = {}
-
-        def keep(key: str, raw: bytes) -> None:
-            if key in _ARRAYS:
-                arrays[key] = raw
-
         try:
-            fields, _ = _walk_header(path, keep)
-            strings = _strings(arrays["tokenizer.ggml.tokens"])
-            types = _ints(arrays["tokenizer.ggml.token_type"]) if _ARRAYS[1] in arrays else [1] * len(strings)
-        except (OSError, ValueError, KeyError, struct.error) as exc:
+            fields, arrays = read_gguf_arrays(path, _ARRAYS)
+            strings = arrays["tokenizer.ggml.tokens"]
+            if not all(isinstance(text, str) for text in strings):
+                raise ValueError("tokenizer.ggml.tokens is not an array of strings")
+            types = arrays.get("tokenizer.ggml.token_type", [1] * len(strings))
+            if not all(isinstance(kind, int) and not isinstance(kind, bool) for kind in types):
+                raise ValueError("tokenizer.ggml.token_type is not an array of integers")
+        except (OSError, ValueError, KeyError) as exc:
             raise RequestError(f"Cannot read the chat template and vocabulary of {path}: {exc}") from None
 
         def number(key: str, default: int = -1) -> int:

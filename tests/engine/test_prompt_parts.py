@@ -107,3 +107,15 @@ def test_the_engine_renders_what_the_split_explains(default_model):
         prompt = backend.render(SystemPrompt.none(), HISTORY[:1])
     split = split_prompt(prompt.text, SystemPrompt.none(), HISTORY[:1])
     assert split.text == prompt.text and split.injected == (SMOL_DEFAULT,)
+
+
+def test_read_gguf_arrays_decodes_the_vocabulary(default_model):
+    """engine/gguf.py decodes the arrays asked for (here the default model's 49,152 token strings
+    and their types), and leaves out the ones not asked for."""
+    from engine.gguf import read_gguf_arrays
+
+    fields, arrays = read_gguf_arrays(default_model, ("tokenizer.ggml.tokens", "tokenizer.ggml.token_type"))
+    tokens, types = arrays["tokenizer.ggml.tokens"], arrays["tokenizer.ggml.token_type"]
+    assert len(tokens) == len(types) == 49152 and "<|im_start|>" in tokens
+    assert set(types) <= {1, 2, 3, 4, 5, 6} and fields["general.architecture"] == "llama"
+    assert set(arrays) == {"tokenizer.ggml.tokens", "tokenizer.ggml.token_type"}
