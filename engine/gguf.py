@@ -70,6 +70,15 @@ def read_gguf_arrays(path: str, keys: Collection[str]
                      ) -> tuple[dict[str, object], dict[str, list[Any]]]:
     """(scalar and string metadata, the arrays named in `keys` that the file has, decoded: strings
     as str, numbers as int or float). Raises ValueError (or OSError) on anything it cannot read."""
+    fields, raw = _stored_values(path, keys)
+    try:
+        return fields, {key: _decode_array(key, value) for key, value in raw.items()}
+    except struct.error as exc:
+        raise ValueError(f"damaged GGUF array: {exc}") from exc
+
+
+def _stored_values(path: str, keys: Collection[str]) -> tuple[dict[str, object], dict[str, bytes]]:
+    """The metadata, and the values named in `keys` as stored (their type, then their bytes)."""
     raw: dict[str, bytes] = {}
 
     def keep(key: str, value: bytes) -> None:
@@ -78,9 +87,9 @@ def read_gguf_arrays(path: str, keys: Collection[str]
 
     try:
         fields, _ = _walk_header(path, keep)
-        return fields, {key: _decode_array(key, value) for key, value in raw.items()}
     except struct.error as exc:
         raise ValueError(f"truncated or damaged GGUF header: {exc}") from exc
+    return fields, raw
 
 
 def _decode_array(key: str, raw: bytes) -> list[Any]:
@@ -109,16 +118,7 @@ def vocabulary_digest(path: str) -> str:
     types, merges): equal digests mean the two files tokenize alike and number tokens alike.
     Raises ValueError (or OSError) on a file it cannot read."""
     digest = hashlib.sha256()
-    spans: dict[str, bytes] = {}
-
-    def keep(key: str, raw: bytes) -> None:
-        if key in _VOCABULARY_KEYS:
-            spans[key] = raw
-
-    try:
-        fields, _ = _walk_header(path, keep)
-    except struct.error as exc:
-        raise ValueError(f"truncated or damaged GGUF header: {exc}") from exc
+    _, spans = _stored_values(path, _VOCABULARY_KEYS)
     if "tokenizer.ggml.tokens" not in spans:
         raise ValueError(f"{path} has no tokenizer.ggml.tokens: not a model with a vocabulary")
     for key in _VOCABULARY_KEYS:
